@@ -1,0 +1,361 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from kpis.periods import Grain
+
+KEY_HELP = "Lower-case letters, digits and underscores; used in files, formulas and the API."
+
+
+class Aggregation(models.TextChoices):
+    SUM = "sum", "Sum"
+    AVERAGE = "average", "Average"
+    MINIMUM = "minimum", "Minimum"
+    MAXIMUM = "maximum", "Maximum"
+    LAST = "last", "Last value in the period"
+
+
+class Measure(models.Model):
+    """A raw quantity that files report per day and segment, such as `total_contacts`."""
+
+    key = models.SlugField(max_length=64, unique=True, help_text=KEY_HELP)
+    name = models.CharField(max_length=200)
+    unit = models.CharField(max_length=40, blank=True, help_text="contacts, seconds, responses …")
+    aggregation = models.CharField(max_length=10, choices=Aggregation.choices, default=Aggregation.SUM)
+    allows_negative = models.BooleanField(default=False)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Dimension(models.Model):
+    """A way to segment data: team, channel, region, customer tier."""
+
+    key = models.SlugField(max_length=64, unique=True, help_text=KEY_HELP)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Segment(models.Model):
+    """One combination of dimension values an observation carries; the empty combination is "unsegmented"."""
+
+    key = models.CharField(max_length=1000, unique=True, help_text="Canonical form: channel=phone;team=Tier 1")
+
+    def __str__(self) -> str:
+        return self.key or "(unsegmented)"
+
+
+class SegmentMember(models.Model):
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="members")
+    dimension = models.ForeignKey(Dimension, on_delete=models.PROTECT, related_name="+")
+    value = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["segment", "dimension"], name="segment_member_once"),
+        ]
+        indexes = [models.Index(fields=["dimension", "value"])]
+
+    def __str__(self) -> str:
+        return f"{self.dimension.key}={self.value}"
+
+
+class Unit(models.TextChoices):
+    PERCENT = "percent", "Percent"
+    SECONDS = "seconds", "Seconds"
+    COUNT = "count", "Count"
+    CURRENCY = "currency", "Currency"
+    SCORE = "score", "Score"
+
+
+class Direction(models.TextChoices):
+    HIGHER = "higher", "Higher is better"
+    LOWER = "lower", "Lower is better"
+    BAND = "band", "Within a band"
+
+
+class Indicator(models.TextChoices):
+    LEADING = "leading", "Leading"
+    LAGGING = "lagging", "Lagging"
+
+
+class Kpi(models.Model):
+    """A KPI: a formula over measures, applied after they are aggregated (ratio of sums).
+
+    Status thresholds are ranges: a value inside the green range is green, else inside the amber range amber,
+    else red. Either end of a range may be open, which expresses all three directions with the same four fields.
+    """
+
+    key = models.SlugField(max_length=64, unique=True, help_text=KEY_HELP)
+    name = models.CharField(max_length=200)
+    category = models.CharField(max_length=100, blank=True)
+    description = models.TextField(blank=True)
+    formula = models.TextField(help_text="Arithmetic over measure keys, e.g. 100 * escalated_contacts / total_contacts")
+    unit = models.CharField(max_length=10, choices=Unit.choices, default=Unit.COUNT)
+    decimals = models.PositiveSmallIntegerField(default=1)
+    direction = models.CharField(max_length=10, choices=Direction.choices, default=Direction.HIGHER)
+    indicator = models.CharField(max_length=10, choices=Indicator.choices, default=Indicator.LAGGING)
+    green_min = models.FloatField(null=True, blank=True)
+    green_max = models.FloatField(null=True, blank=True)
+    amber_min = models.FloatField(null=True, blank=True)
+    amber_max = models.FloatField(null=True, blank=True)
+    measures = models.ManyToManyField(Measure, related_name="kpis", blank=True, editable=False)
+    related = models.ManyToManyField("self", blank=True)
+    is_builtin = models.BooleanField(default=False, editable=False)
+
+    class Meta:
+        ordering = ["category", "name"]
+        verbose_name = "KPI"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(green_min__isnull=True) | Q(green_max__isnull=True) | Q(green_min__lte=F("green_max")),
+                name="kpi_green_range_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(amber_min__isnull=True) | Q(amber_max__isnull=True) | Q(amber_min__lte=F("amber_max")),
+                name="kpi_amber_range_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Benchmark(models.Model):
+    """A published reference figure for a KPI, with where it comes from."""
+
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="benchmarks")
+    label = models.CharField(max_length=200, help_text="e.g. 'Inbound calls' or 'Good'")
+    low = models.FloatField(null=True, blank=True)
+    high = models.FloatField(null=True, blank=True)
+    source = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["kpi", "label"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(low__isnull=False) | Q(high__isnull=False), name="benchmark_has_a_figure"
+            ),
+            models.CheckConstraint(
+                condition=Q(low__isnull=True) | Q(high__isnull=True) | Q(low__lte=F("high")),
+                name="benchmark_range_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi.key}: {self.label}"
+
+
+class Period(models.Model):
+    """A measurement period, [start, end), of one grain; created on demand as data arrives."""
+
+    grain = models.CharField(max_length=10, choices=Grain.choices)
+    start = models.DateField()
+    end = models.DateField()
+    label = models.CharField(max_length=10)
+
+    class Meta:
+        ordering = ["grain", "start"]
+        constraints = [
+            models.UniqueConstraint(fields=["grain", "start"], name="period_once_per_grain"),
+            models.UniqueConstraint(fields=["grain", "label"], name="period_label_once_per_grain"),
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="period_start_before_end"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class CalendarDay(models.Model):
+    """Which period of each grain a day belongs to; lets aggregation group days by a plain equi-join."""
+
+    day = models.DateField()
+    grain = models.CharField(max_length=10, choices=Grain.choices)
+    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "grain"], name="calendar_day_once_per_grain")]
+
+    def __str__(self) -> str:
+        return f"{self.day} in {self.period.label}"
+
+
+class ImportBatch(models.Model):
+    """One file or API push of measurements; every observation remembers the batch that last wrote it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    class Source(models.TextChoices):
+        UPLOAD = "upload", "Upload"
+        COMMAND = "command", "Command line"
+        API = "api", "API"
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.UPLOAD)
+    filename = models.CharField(max_length=255)
+    file = models.FileField(upload_to="imports/%Y/%m/", blank=True)
+    file_format = models.CharField(max_length=20, blank=True, help_text="Detected layout: wide, long or rows")
+    dry_run = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    rows_read = models.PositiveIntegerField(default=0)
+    cells_inserted = models.PositiveIntegerField(default=0)
+    cells_updated = models.PositiveIntegerField(default=0)
+    cells_unchanged = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True, help_text="[{line, column, message}]")
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "import batches"
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"
+
+
+class Observation(models.Model):
+    """The single source of truth: one value per measure, day and segment."""
+
+    measure = models.ForeignKey(Measure, on_delete=models.PROTECT, related_name="+")
+    day = models.DateField()
+    segment = models.ForeignKey(Segment, on_delete=models.PROTECT, related_name="+")
+    value = models.FloatField()
+    # Tracing a value to its batch is rare; an index here would slow every bulk upsert for little gain.
+    batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="+", db_index=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["measure", "day", "segment"], name="observation_one_value_per_cell"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measure.key} {self.day} {self.segment}: {self.value}"
+
+
+def _segment_constraints(prefix: str) -> list[models.BaseConstraint]:
+    """Overall (no dimension, empty member) is unique per period; a dimension value is unique per period too."""
+    return [
+        models.CheckConstraint(
+            condition=(Q(dimension__isnull=True) & Q(member="")) | (Q(dimension__isnull=False) & ~Q(member="")),
+            name=f"{prefix}_member_iff_dimension",
+        ),
+    ]
+
+
+class MeasureValue(models.Model):
+    """A measure aggregated over a period, overall or for one dimension value: the inputs behind a KPI value."""
+
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="+")
+    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="+")
+    dimension = models.ForeignKey(Dimension, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    member = models.CharField(max_length=200, blank=True)
+    value = models.FloatField(null=True)
+    observations = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            *_segment_constraints("measure_value"),
+            models.UniqueConstraint(
+                fields=["measure", "period"],
+                condition=Q(dimension__isnull=True),
+                name="measure_value_overall_once",
+            ),
+            models.UniqueConstraint(
+                fields=["measure", "period", "dimension", "member"],
+                condition=Q(dimension__isnull=False),
+                name="measure_value_member_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        segment = f"{self.dimension.key}={self.member}" if self.dimension else "overall"
+        return f"{self.measure.key} {self.period.label} {segment}: {self.value}"
+
+
+class SeriesValue(models.Model):
+    """A KPI's value for one period, overall or for one dimension value; None when the denominator is zero."""
+
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="series_values")
+    period = models.ForeignKey(Period, on_delete=models.CASCADE, related_name="+")
+    dimension = models.ForeignKey(Dimension, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    member = models.CharField(max_length=200, blank=True)
+    value = models.FloatField(null=True)
+
+    class Meta:
+        constraints = [
+            *_segment_constraints("series_value"),
+            models.UniqueConstraint(
+                fields=["kpi", "period"],
+                condition=Q(dimension__isnull=True),
+                name="series_value_overall_once",
+            ),
+            models.UniqueConstraint(
+                fields=["kpi", "period", "dimension", "member"],
+                condition=Q(dimension__isnull=False),
+                name="series_value_member_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        segment = f"{self.dimension.key}={self.member}" if self.dimension else "overall"
+        return f"{self.kpi.key} {self.period.label} {segment}: {self.value}"
+
+
+class KpiTarget(models.Model):
+    """What a KPI should reach in a period, overall or for one dimension value: a value or a band.
+
+    A value target is met when the KPI is at least as good as the value in the KPI's direction; within
+    `tolerance` of it the status is amber.
+    """
+
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="targets")
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+")
+    dimension = models.ForeignKey(Dimension, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    member = models.CharField(max_length=200, blank=True)
+    value = models.FloatField(null=True, blank=True)
+    band_min = models.FloatField(null=True, blank=True)
+    band_max = models.FloatField(null=True, blank=True)
+    tolerance = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [
+            *_segment_constraints("kpi_target"),
+            models.CheckConstraint(
+                condition=Q(value__isnull=False) | Q(band_min__isnull=False) | Q(band_max__isnull=False),
+                name="kpi_target_has_a_figure",
+            ),
+            models.CheckConstraint(
+                condition=Q(band_min__isnull=True) | Q(band_max__isnull=True) | Q(band_min__lte=F("band_max")),
+                name="kpi_target_band_ordered",
+            ),
+            models.CheckConstraint(condition=Q(tolerance__gte=0), name="kpi_target_tolerance_not_negative"),
+            models.UniqueConstraint(
+                fields=["kpi", "period"], condition=Q(dimension__isnull=True), name="kpi_target_overall_once"
+            ),
+            models.UniqueConstraint(
+                fields=["kpi", "period", "dimension", "member"],
+                condition=Q(dimension__isnull=False),
+                name="kpi_target_member_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        segment = f"{self.dimension.key}={self.member}" if self.dimension else "overall"
+        return f"{self.kpi.key} {self.period.label} {segment}: {self.value}"

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole test suite: lint, types, and pytest on a real PostgreSQL database and Redis broker.
+# Idempotent: installs what is missing, starts local services that are installed but stopped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export UV_PYTHON_DOWNLOADS=never
+export DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/okr_tracker}"
+export CELERY_BROKER_URL="${TEST_CELERY_BROKER_URL:-redis://127.0.0.1:6379/14}"
+export DEBUG=false
+export SECRET_KEY="test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
+export ALLOWED_HOSTS="localhost,127.0.0.1,testserver"
+export SECURE_COOKIES=false
+export DATA_DIR="${DATA_DIR:-$PWD/data/test}"
+
+tests/services.sh
+
+uv sync --frozen --quiet
+echo "== ruff check" && uv run --frozen ruff check .
+echo "== ruff format --check" && uv run --frozen ruff format --check .
+echo "== mypy" && uv run --frozen mypy
+echo "== pytest" && uv run --frozen pytest "$@"
