@@ -221,6 +221,11 @@ class ImportBatch(models.Model):
     cells_updated = models.PositiveIntegerField(default=0)
     cells_unchanged = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True, help_text="[{line, column, message}]")
+    changes = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The cells this batch changed, as recompute scope: {measures: [id], days: [iso], segments: [id]}",
+    )
 
     class Meta:
         ordering = ["-created_at"]
