@@ -1,0 +1,115 @@
+"""Reads for KPIs and their series."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import connection
+from django.db.models import QuerySet
+
+from kpis import formula, periods
+from kpis.models import Aggregation, Dimension, Kpi, MeasureValue, Period, SeriesValue
+
+
+def kpi_series_values(
+    *,
+    kpi: Kpi,
+    grain: periods.Grain | str,
+    dimension: Dimension | None = None,
+    member: str | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> QuerySet[SeriesValue]:
+    """A KPI's values of one grain in period order: overall, every member of `dimension`, or one `member`.
+
+    `start`/`end` keep the periods that begin in [start, end).
+    """
+    values = SeriesValue.objects.filter(kpi=kpi, period__grain=grain).select_related("period", "dimension")
+    if dimension is None:
+        values = values.filter(dimension__isnull=True)
+    else:
+        values = values.filter(dimension=dimension)
+        if member is not None:
+            values = values.filter(member=member)
+    if start is not None:
+        values = values.filter(period__start__gte=start)
+    if end is not None:
+        values = values.filter(period__start__lt=end)
+    return values.order_by("period__start", "member")
+
+
+def series_value(*, kpi: Kpi, period: Period, dimension: Dimension | None = None, member: str = "") -> float | None:
+    """The KPI's value for one period and segment; None when there is no data or the denominator is zero."""
+    found = SeriesValue.objects.filter(kpi=kpi, period=period, dimension=dimension, member=member if dimension else "")
+    return found.values_list("value", flat=True).first()
+
+
+def series_inputs(
+    *, kpi: Kpi, grain: periods.Grain | str, dimension: Dimension | None = None
+) -> dict[tuple[int, str], dict[str, float]]:
+    """The aggregated measure values behind a KPI's series, keyed by (period id, member), then by measure key."""
+    keys = {m.id: m.key for m in kpi.measures.all()}
+    rows = MeasureValue.objects.filter(measure_id__in=keys, period__grain=grain)
+    rows = rows.filter(dimension=dimension) if dimension else rows.filter(dimension__isnull=True)
+    found: dict[tuple[int, str], dict[str, float]] = {}
+    for period_id, member, measure_id, value in rows.values_list("period_id", "member", "measure_id", "value"):
+        if value is not None:
+            found.setdefault((period_id, member), {})[keys[measure_id]] = value
+    return found
+
+
+_RUNNING = {
+    Aggregation.SUM: "SUM(SUM(o.value)) OVER w",
+    Aggregation.AVERAGE: "SUM(SUM(o.value)) OVER w / SUM(COUNT(*)) OVER w",
+    Aggregation.MINIMUM: "MIN(MIN(o.value)) OVER w",
+    Aggregation.MAXIMUM: "MAX(MAX(o.value)) OVER w",
+    # The latest day's values are the level "so far" for a stock-like measure.
+    Aggregation.LAST: "SUM(o.value)",
+}
+
+
+def kpi_values_to_date(
+    *, kpi: Kpi, start: dt.date, end: dt.date, dimension: Dimension | None = None, member: str = ""
+) -> list[tuple[dt.date, float | None]]:
+    """For each day in [start, end) with data, the KPI's ratio-of-sums value over [start, that day].
+
+    What a progress snapshot taken on that day showed, rebuilt from the observations as they are now.
+    """
+    measures = {m.key: m for m in kpi.measures.all()}
+    parsed = formula.parse(kpi.formula, measures)
+    columns = {key: f"m{index}" for index, key in enumerate(parsed.measures)}
+    running = ", ".join(
+        f"{_RUNNING[Aggregation(measures[key].aggregation)].replace('o.value', _only(measures[key].id))} AS {column}"
+        for key, column in columns.items()
+    )
+    params: list[Any] = []
+    member_join = ""
+    if dimension is not None:
+        member_join = (
+            "JOIN kpis_segmentmember sm ON sm.segment_id = o.segment_id AND sm.dimension_id = %s AND sm.value = %s"
+        )
+        params.extend([dimension.id, member])
+    ids = [m.id for m in measures.values()]
+    params.extend([*ids, start, end])
+    sql = f"""
+        SELECT day, {parsed.to_sql(lambda key: columns[key])} FROM (
+            SELECT o.day AS day, {running}
+            FROM kpis_observation o {member_join}
+            WHERE o.measure_id IN ({", ".join(["%s"] * len(ids))}) AND o.day >= %s AND o.day < %s
+            GROUP BY o.day
+            WINDOW w AS (ORDER BY o.day)
+        ) running ORDER BY day
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(_as_date(day), value) for day, value in cursor.fetchall()]
+
+
+def _only(measure_id: int) -> str:
+    return f"CASE WHEN o.measure_id = {int(measure_id)} THEN o.value END"
+
+
+def _as_date(value: dt.date | str) -> dt.date:
+    # SQLite hands dates back as text from raw SQL.
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)

@@ -1,0 +1,284 @@
+"""KPI series: measures aggregated per period and segment, then each KPI's formula over those aggregates.
+
+Two set-based steps, both in SQL so that the cost grows with the observations a change touched, not with Python
+loops over rows:
+1. MeasureValue: each measure aggregated (sum, average, min, max, last) per period of every grain, overall and per
+   dimension value;
+2. SeriesValue: each KPI's formula applied to its measures' aggregates (ratio of sums; NULLIF makes a zero
+   denominator give no value).
+A recompute replaces the rows in its scope (delete, then insert) inside one transaction, holding a lock so that two
+recomputes never interleave their deletes and inserts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from itertools import groupby
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
+from django.db.models import Max, Min
+
+from kpis import formula, periods
+from kpis.models import (
+    Aggregation,
+    Dimension,
+    ImportBatch,
+    Kpi,
+    Measure,
+    MeasureValue,
+    Observation,
+    Period,
+    SegmentMember,
+    SeriesValue,
+)
+from kpis.services.calendar import calendar_ensure, periods_for
+
+# Any fixed number identifies the lock; all series recomputes take the same one.
+_SERIES_LOCK_KEY = 7_420_001
+
+_AGGREGATE_SQL = {
+    Aggregation.SUM: "SUM(o.value)",
+    Aggregation.AVERAGE: "AVG(o.value)",
+    Aggregation.MINIMUM: "MIN(o.value)",
+    Aggregation.MAXIMUM: "MAX(o.value)",
+    # Rows are restricted to each segment's latest day in the period (see _LATEST_DAY_ONLY), then summed.
+    Aggregation.LAST: "SUM(o.value)",
+}
+
+# For `last` measures: keep only the observation on the segment's latest day with data in the period.
+_LATEST_DAY_ONLY = """
+    AND o.day = (
+        SELECT MAX(o2.day) FROM kpis_observation o2
+        JOIN kpis_calendarday c2 ON c2.day = o2.day AND c2.grain = c.grain
+        WHERE o2.measure_id = o.measure_id AND o2.segment_id = o.segment_id AND c2.period_id = c.period_id
+    )"""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What to recompute: measures, the days whose periods changed, and per dimension the members touched.
+
+    `days` None means every period; `members` None means every member of every dimension.
+    """
+
+    measure_ids: frozenset[int]
+    days: frozenset[dt.date] | None = None
+    members: dict[int, frozenset[str]] | None = None
+
+
+@dataclass(frozen=True)
+class SeriesChange:
+    """What a recompute changed: the OKR engine recomputes key results that read these KPIs and days."""
+
+    kpi_ids: list[int] = field(default_factory=list)
+    first_day: dt.date | None = None
+    last_day: dt.date | None = None
+    series_values: int = 0
+
+
+def series_recompute_for_batch(*, batch: ImportBatch) -> SeriesChange:
+    """Recompute the series an import changed; nothing when it changed no cell."""
+    changes = batch.changes or {}
+    if not changes.get("measures"):
+        return SeriesChange()
+    segment_ids = changes.get("segments") or []
+    members: dict[int, set[str]] = {}
+    for dimension_id, value in SegmentMember.objects.filter(segment_id__in=segment_ids).values_list(
+        "dimension_id", "value"
+    ):
+        members.setdefault(dimension_id, set()).add(value)
+    scope = Scope(
+        measure_ids=frozenset(changes["measures"]),
+        days=frozenset(dt.date.fromisoformat(day) for day in changes["days"]),
+        members={dimension: frozenset(values) for dimension, values in members.items()},
+    )
+    return series_recompute(scope=scope)
+
+
+def series_recompute_all() -> SeriesChange:
+    """Recompute every series from every observation: the nightly safety net."""
+    return series_recompute(scope=Scope(measure_ids=frozenset(Measure.objects.values_list("id", flat=True))))
+
+
+@transaction.atomic
+def series_recompute(*, scope: Scope) -> SeriesChange:
+    _lock()
+    bounds = _day_bounds(scope)
+    if bounds is None:
+        _delete_all(scope)
+        return SeriesChange()
+    first, last = bounds
+    calendar_ensure(first=first, last=last)
+    period_ids = None if scope.days is None else _period_ids(scope.days)
+    groupings = _groupings(scope)
+    kpis = list(Kpi.objects.filter(measures__id__in=scope.measure_ids).distinct().prefetch_related("measures"))
+    with connection.cursor() as cursor:
+        for dimension_id, members in groupings:
+            _measure_values_replace(cursor, scope.measure_ids, period_ids, dimension_id, members, (first, last))
+        written = sum(_series_values_replace(cursor, kpi, period_ids, groupings) for kpi in kpis)
+    return SeriesChange(kpi_ids=[k.id for k in kpis], first_day=first, last_day=last, series_values=written)
+
+
+def _lock() -> None:
+    # SQLite serialises writers by itself; PostgreSQL needs the lock held until commit.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SERIES_LOCK_KEY])
+
+
+def _day_bounds(scope: Scope) -> tuple[dt.date, dt.date] | None:
+    if scope.days is not None:
+        return (min(scope.days), max(scope.days)) if scope.days else None
+    found = Observation.objects.filter(measure_id__in=scope.measure_ids).aggregate(first=Min("day"), last=Max("day"))
+    return (found["first"], found["last"]) if found["first"] else None
+
+
+def _period_ids(days: Iterable[dt.date]) -> list[int]:
+    fy = int(settings.FISCAL_YEAR_START_MONTH)
+    spans = {periods.containing(day, grain, fy) for day in days for grain in periods.Grain}
+    return sorted(period.id for period in periods_for(spans=spans).values())
+
+
+Grouping = tuple[int | None, frozenset[str] | None]
+
+
+def _groupings(scope: Scope) -> list[Grouping]:
+    """Overall, then each dimension with the members in scope (None: all of them)."""
+    dimension_ids = list(Dimension.objects.values_list("id", flat=True))
+    if scope.members is None:
+        return [(None, None), *((dimension_id, None) for dimension_id in dimension_ids)]
+    return [(None, None), *scope.members.items()]
+
+
+def _in(column: str, values: Collection[Any], params: list[Any]) -> str:
+    params.extend(values)
+    return f"{column} IN ({', '.join(['%s'] * len(values))})"
+
+
+def _measure_values_replace(
+    cursor: CursorWrapper,
+    measure_ids: Collection[int],
+    period_ids: Sequence[int] | None,
+    dimension_id: int | None,
+    members: frozenset[str] | None,
+    bounds: tuple[dt.date, dt.date],
+) -> None:
+    by_aggregation = sorted(Measure.objects.filter(id__in=measure_ids).values_list("aggregation", "id"))
+    for aggregation, rows in groupby(by_aggregation, key=lambda row: row[0]):
+        ids = [measure_id for _, measure_id in rows]
+        _delete_scope(cursor, "kpis_measurevalue", "measure_id", ids, period_ids, dimension_id, members)
+        _measure_values_insert(cursor, Aggregation(aggregation), ids, period_ids, dimension_id, members, bounds)
+
+
+def _measure_values_insert(
+    cursor: CursorWrapper,
+    aggregation: Aggregation,
+    measure_ids: list[int],
+    period_ids: Sequence[int] | None,
+    dimension_id: int | None,
+    members: frozenset[str] | None,
+    bounds: tuple[dt.date, dt.date],
+) -> None:
+    params: list[Any] = []
+    # Ids are integers from the database; inlining them keeps NULL typed by its column and no user text in SQL.
+    dimension_sql = "NULL" if dimension_id is None else str(int(dimension_id))
+    member_join, member_column, group_member = "", "''", ""
+    if dimension_id is not None:
+        member_join = (
+            f"JOIN kpis_segmentmember sm ON sm.segment_id = o.segment_id AND sm.dimension_id = {dimension_sql}"
+        )
+        member_column, group_member = "sm.value", ", sm.value"
+    where = [_in("o.measure_id", measure_ids, params), "o.day >= %s", "o.day <= %s"]
+    params.extend(_widened(bounds, period_ids))
+    if period_ids is not None:
+        where.append(_in("c.period_id", period_ids, params))
+    if members is not None:
+        where.append(_in("sm.value", members, params))
+    latest_only = _LATEST_DAY_ONLY if aggregation == Aggregation.LAST else ""
+    sql = f"""
+        INSERT INTO kpis_measurevalue (measure_id, period_id, dimension_id, member, value, observations)
+        SELECT o.measure_id, c.period_id, {dimension_sql}, {member_column}, {_AGGREGATE_SQL[aggregation]}, COUNT(*)
+        FROM kpis_observation o
+        JOIN kpis_calendarday c ON c.day = o.day
+        {member_join}
+        WHERE {" AND ".join(where)} {latest_only}
+        GROUP BY o.measure_id, c.period_id{group_member}
+    """
+    cursor.execute(sql, params)
+
+
+def _widened(bounds: tuple[dt.date, dt.date], period_ids: Sequence[int] | None) -> list[dt.date]:
+    """The day range to read: every day of the periods in scope, which reach beyond the changed days."""
+    if period_ids is None:
+        return list(bounds)
+    found = Period.objects.filter(id__in=period_ids).aggregate(first=Min("start"), last=Max("end"))
+    return [found["first"], found["last"] - dt.timedelta(days=1)]
+
+
+def _delete_scope(
+    cursor: CursorWrapper,
+    table: str,
+    owner_column: str,
+    owner_ids: Collection[int],
+    period_ids: Sequence[int] | None,
+    dimension_id: int | None,
+    members: frozenset[str] | None,
+) -> None:
+    params: list[Any] = []
+    where = [_in(owner_column, owner_ids, params)]
+    if period_ids is not None:
+        where.append(_in("period_id", period_ids, params))
+    if dimension_id is None:
+        where.append("dimension_id IS NULL")
+    else:
+        where.append("dimension_id = %s")
+        params.append(dimension_id)
+        if members is not None:
+            where.append(_in("member", members, params))
+    cursor.execute(f"DELETE FROM {table} WHERE {' AND '.join(where)}", params)
+
+
+def _series_values_replace(
+    cursor: CursorWrapper, kpi: Kpi, period_ids: Sequence[int] | None, groupings: list[Grouping]
+) -> int:
+    measure_ids = {m.key: m.id for m in kpi.measures.all()}
+    parsed = formula.parse(kpi.formula, measure_ids)
+    # Measure ids are integers from the database, so inlining them keeps the formula SQL free of user text.
+    value_sql = parsed.to_sql(lambda key: f"MAX(CASE WHEN mv.measure_id = {int(measure_ids[key])} THEN mv.value END)")
+    written = 0
+    for dimension_id, members in groupings:
+        _delete_scope(cursor, "kpis_seriesvalue", "kpi_id", [kpi.id], period_ids, dimension_id, members)
+        params: list[Any] = []
+        where = [_in("mv.measure_id", list(measure_ids.values()), params)]
+        if period_ids is not None:
+            where.append(_in("mv.period_id", period_ids, params))
+        if dimension_id is None:
+            where.append("mv.dimension_id IS NULL")
+        else:
+            where.append("mv.dimension_id = %s")
+            params.append(dimension_id)
+            if members is not None:
+                where.append(_in("mv.member", members, params))
+        cursor.execute(
+            f"""
+            INSERT INTO kpis_seriesvalue (kpi_id, period_id, dimension_id, member, value)
+            SELECT {int(kpi.id)}, mv.period_id, mv.dimension_id, mv.member, {value_sql}
+            FROM kpis_measurevalue mv
+            WHERE {" AND ".join(where)}
+            GROUP BY mv.period_id, mv.dimension_id, mv.member
+            """,
+            params,
+        )
+        written += cursor.rowcount
+    return written
+
+
+def _delete_all(scope: Scope) -> None:
+    """No observations left for these measures: their aggregates and the KPIs reading them go."""
+    MeasureValue.objects.filter(measure_id__in=scope.measure_ids).delete()
+    SeriesValue.objects.filter(kpi__measures__id__in=scope.measure_ids).delete()

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+
+from kpis.models import Dimension, ImportBatch, Measure, Observation, Segment, SegmentMember
+from tests.factories import ImportBatchFactory
+
+Observe = Callable[..., Observation]
+
+
+@pytest.fixture
+def observe(db: None) -> Observe:
+    """Write one observation directly, bypassing the import: `observe("total_contacts", day, 100, team="Tier 1")`."""
+    batch = ImportBatchFactory(status=ImportBatch.Status.SUCCEEDED)
+
+    def _observe(measure: str, day: dt.date, value: float, **members: str) -> Observation:
+        key = ";".join(f"{name}={members[name]}" for name in sorted(members))
+        segment, created = Segment.objects.get_or_create(key=key)
+        if created:
+            for name, member in members.items():
+                dimension, _ = Dimension.objects.get_or_create(key=name, defaults={"name": name})
+                SegmentMember.objects.create(segment=segment, dimension=dimension, value=member)
+        measure_row, _ = Measure.objects.get_or_create(key=measure, defaults={"name": measure})
+        observation, _ = Observation.objects.update_or_create(
+            measure=measure_row, day=day, segment=segment, defaults={"value": value, "batch": batch}
+        )
+        return observation
+
+    return _observe
