@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
 from django.db.models import QuerySet
 
 from kpis import formula, periods
-from kpis.models import Aggregation, Dimension, Kpi, MeasureValue, Period, SeriesValue
+from kpis.models import Aggregation, Dimension, Kpi, KpiTarget, MeasureValue, Period, SeriesValue
+from kpis.status import Rag, Range, target_status
 
 
 def kpi_series_values(
@@ -113,3 +115,35 @@ def _only(measure_id: int) -> str:
 def _as_date(value: dt.date | str) -> dt.date:
     # SQLite hands dates back as text from raw SQL.
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+@dataclass(frozen=True)
+class TargetResult:
+    target: KpiTarget
+    actual: float | None
+    status: Rag | None
+
+
+def kpi_target_results(*, kpi: Kpi, grain: periods.Grain | str | None = None) -> list[TargetResult]:
+    """Each of the KPI's targets with the actual value of its period and segment and the resulting status."""
+    targets = KpiTarget.objects.filter(kpi=kpi).select_related("period", "dimension").order_by("period__start")
+    if grain is not None:
+        targets = targets.filter(period__grain=grain)
+    actuals = {
+        (v.period_id, v.dimension_id, v.member): v.value
+        for v in SeriesValue.objects.filter(kpi=kpi, period_id__in=targets.values("period_id"))
+    }
+    return [
+        TargetResult(
+            target=target,
+            actual=(actual := actuals.get((target.period_id, target.dimension_id, target.member))),
+            status=target_status(
+                actual,
+                direction=kpi.direction,
+                value=target.value,
+                band=Range(target.band_min, target.band_max),
+                tolerance=target.tolerance,
+            ),
+        )
+        for target in targets
+    ]

@@ -5,11 +5,13 @@ import datetime as dt
 import pytest
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from kpis.models import Aggregation, Dimension, Kpi, SeriesValue
+from kpis.models import Aggregation, Dimension, Kpi, KpiTarget, SeriesValue
 from kpis.periods import Grain
-from kpis.selectors import kpi_series_values, kpi_values_to_date, series_inputs
+from kpis.selectors import kpi_series_values, kpi_target_results, kpi_values_to_date, series_inputs
+from kpis.services.calendar import period_for_label
 from kpis.services.definitions import kpi_upsert, measure_upsert
 from kpis.services.series import Scope, series_recompute, series_recompute_all
+from kpis.status import Rag
 from tests.kpis.conftest import Observe
 
 pytestmark = pytest.mark.django_db
@@ -25,6 +27,7 @@ def escalation_rate() -> Kpi:
         key="contact_escalation_rate",
         name="Contact escalation rate",
         formula="100 * escalated_contacts / total_contacts",
+        direction="lower",
     )
 
 
@@ -195,3 +198,23 @@ def test_values_to_date_pool_every_day_from_the_start(escalation_rate: Kpi, obse
     )
 
     assert values == [(MARCH, pytest.approx(10.0)), (MARCH + dt.timedelta(days=2), pytest.approx(100 * 50 / 1100))]
+
+
+def test_targets_get_a_status_from_the_actual_value_of_their_period(escalation_rate: Kpi, observe: Observe) -> None:
+    observe("escalated_contacts", MARCH, 12, team="Tier 1")
+    observe("total_contacts", MARCH, 100, team="Tier 1")
+    series_recompute_all()
+    march = period_for_label(label="2026-03")
+    q1 = period_for_label(label="2026-Q1")
+    team = Dimension.objects.get(key="team")
+    KpiTarget.objects.create(kpi=escalation_rate, period=march, value=10, tolerance=2.5)
+    KpiTarget.objects.create(kpi=escalation_rate, period=q1, dimension=team, member="Tier 1", band_min=5, band_max=11)
+    KpiTarget.objects.create(kpi=escalation_rate, period=period_for_label(label="2026-04"), value=10)
+
+    results = kpi_target_results(kpi=escalation_rate)
+
+    assert [(r.target.period.label, r.actual, r.status) for r in results] == [
+        ("2026-Q1", pytest.approx(12.0), Rag.RED),
+        ("2026-03", pytest.approx(12.0), Rag.AMBER),
+        ("2026-04", None, None),
+    ]
