@@ -3,7 +3,8 @@
 Two set-based steps, both in SQL so that the cost grows with the observations a change touched, not with Python
 loops over rows:
 1. MeasureValue: each measure aggregated (sum, average, min, max, last) per period of every grain, overall and per
-   dimension value;
+   dimension value. One scan of the observations builds a per-segment rollup (every grain at once, through the
+   calendar table); each grouping then aggregates that much smaller rollup instead of scanning again;
 2. SeriesValue: each KPI's formula applied to its measures' aggregates (ratio of sums; NULLIF makes a zero
    denominator give no value).
 A recompute replaces the rows in its scope (delete, then insert) inside one transaction, holding a lock so that two
@@ -15,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import groupby
 from typing import Any
 
 from django.conf import settings
@@ -41,16 +41,15 @@ from kpis.services.calendar import calendar_ensure, periods_for
 # Any fixed number identifies the lock; all series recomputes take the same one.
 _SERIES_LOCK_KEY = 7_420_001
 
-_AGGREGATE_SQL = {
-    Aggregation.SUM: "SUM(o.value)",
-    Aggregation.AVERAGE: "AVG(o.value)",
-    Aggregation.MINIMUM: "MIN(o.value)",
-    Aggregation.MAXIMUM: "MAX(o.value)",
-    # Rows are restricted to each segment's latest day in the period (see _LATEST_DAY_ONLY), then summed.
-    Aggregation.LAST: "SUM(o.value)",
-}
+# How a measure's per-segment rollup (total, n, low, high) pools into one value for a group of segments.
+_POOLED_SQL = """CASE m.aggregation
+    WHEN 'average' THEN SUM(r.total) / SUM(r.n)
+    WHEN 'minimum' THEN MIN(r.low)
+    WHEN 'maximum' THEN MAX(r.high)
+    ELSE SUM(r.total) END"""
 
-# For `last` measures: keep only the observation on the segment's latest day with data in the period.
+# For `last` measures the rollup keeps only each segment's latest day with data in the period, so that summing
+# over segments gives the latest level of the group.
 _LATEST_DAY_ONLY = """
     AND o.day = (
         SELECT MAX(o2.day) FROM kpis_observation o2
@@ -115,13 +114,22 @@ def series_recompute(*, scope: Scope) -> SeriesChange:
     first, last = bounds
     calendar_ensure(first=first, last=last)
     period_ids = None if scope.days is None else _period_ids(scope.days)
+    window = _Window(period_ids, *_widened(bounds, period_ids))
     groupings = _groupings(scope)
     kpis = list(Kpi.objects.filter(measures__id__in=scope.measure_ids).distinct().prefetch_related("measures"))
     with connection.cursor() as cursor:
-        for dimension_id, members in groupings:
-            _measure_values_replace(cursor, scope.measure_ids, period_ids, dimension_id, members, (first, last))
+        _measure_values_replace(cursor, scope.measure_ids, window, groupings)
         written = sum(_series_values_replace(cursor, kpi, period_ids, groupings) for kpi in kpis)
     return SeriesChange(kpi_ids=[k.id for k in kpis], first_day=first, last_day=last, series_values=written)
+
+
+@dataclass(frozen=True)
+class _Window:
+    """The periods to rebuild (None: all) and the days their observations span."""
+
+    period_ids: Sequence[int] | None
+    first_day: dt.date
+    last_day: dt.date
 
 
 def _lock() -> None:
@@ -161,63 +169,75 @@ def _in(column: str, values: Collection[Any], params: list[Any]) -> str:
 
 
 def _measure_values_replace(
-    cursor: CursorWrapper,
-    measure_ids: Collection[int],
-    period_ids: Sequence[int] | None,
-    dimension_id: int | None,
-    members: frozenset[str] | None,
-    bounds: tuple[dt.date, dt.date],
+    cursor: CursorWrapper, measure_ids: Collection[int], window: _Window, groupings: list[Grouping]
 ) -> None:
-    by_aggregation = sorted(Measure.objects.filter(id__in=measure_ids).values_list("aggregation", "id"))
-    for aggregation, rows in groupby(by_aggregation, key=lambda row: row[0]):
-        ids = [measure_id for _, measure_id in rows]
-        _delete_scope(cursor, "kpis_measurevalue", "measure_id", ids, period_ids, dimension_id, members)
-        _measure_values_insert(cursor, Aggregation(aggregation), ids, period_ids, dimension_id, members, bounds)
+    for dimension_id, members in groupings:
+        _delete_scope(cursor, "kpis_measurevalue", "measure_id", measure_ids, window.period_ids, dimension_id, members)
+    aggregations = dict(Measure.objects.filter(id__in=measure_ids).values_list("id", "aggregation"))
+    latest = [measure_id for measure_id, kind in aggregations.items() if kind == Aggregation.LAST]
+    pooled = [measure_id for measure_id, kind in aggregations.items() if kind != Aggregation.LAST]
+    for ids, latest_only in ((pooled, False), (latest, True)):
+        if ids:
+            _rollup_create(cursor, ids, window, latest_only=latest_only)
+            for grouping in groupings:
+                _measure_values_insert(cursor, grouping)
+            cursor.execute("DROP TABLE series_rollup")
 
 
-def _measure_values_insert(
-    cursor: CursorWrapper,
-    aggregation: Aggregation,
-    measure_ids: list[int],
-    period_ids: Sequence[int] | None,
-    dimension_id: int | None,
-    members: frozenset[str] | None,
-    bounds: tuple[dt.date, dt.date],
-) -> None:
+def _rollup_create(cursor: CursorWrapper, measure_ids: list[int], window: _Window, *, latest_only: bool) -> None:
+    """One scan of the observations in scope, pooled per measure, period (of every grain) and segment."""
+    params: list[Any] = []
+    where = [_in("o.measure_id", measure_ids, params), "o.day >= %s", "o.day <= %s"]
+    params.extend([window.first_day, window.last_day])
+    if window.period_ids is not None:
+        where.append(_in("c.period_id", window.period_ids, params))
+    cursor.execute(
+        f"""
+        CREATE TEMP TABLE series_rollup AS
+        SELECT o.measure_id, c.period_id, o.segment_id,
+               SUM(o.value) AS total, COUNT(*) AS n, MIN(o.value) AS low, MAX(o.value) AS high
+        FROM kpis_observation o
+        JOIN kpis_calendarday c ON c.day = o.day
+        WHERE {" AND ".join(where)} {_LATEST_DAY_ONLY if latest_only else ""}
+        GROUP BY o.measure_id, c.period_id, o.segment_id
+        """,
+        params,
+    )
+
+
+def _measure_values_insert(cursor: CursorWrapper, grouping: Grouping) -> None:
+    dimension_id, members = grouping
     params: list[Any] = []
     # Ids are integers from the database; inlining them keeps NULL typed by its column and no user text in SQL.
     dimension_sql = "NULL" if dimension_id is None else str(int(dimension_id))
-    member_join, member_column, group_member = "", "''", ""
+    member_join, member_column, group_member, where = "", "''", "", ""
     if dimension_id is not None:
         member_join = (
-            f"JOIN kpis_segmentmember sm ON sm.segment_id = o.segment_id AND sm.dimension_id = {dimension_sql}"
+            f"JOIN kpis_segmentmember sm ON sm.segment_id = r.segment_id AND sm.dimension_id = {dimension_id}"
         )
         member_column, group_member = "sm.value", ", sm.value"
-    where = [_in("o.measure_id", measure_ids, params), "o.day >= %s", "o.day <= %s"]
-    params.extend(_widened(bounds, period_ids))
-    if period_ids is not None:
-        where.append(_in("c.period_id", period_ids, params))
-    if members is not None:
-        where.append(_in("sm.value", members, params))
-    latest_only = _LATEST_DAY_ONLY if aggregation == Aggregation.LAST else ""
-    sql = f"""
+        if members is not None:
+            where = "WHERE " + _in("sm.value", members, params)
+    cursor.execute(
+        f"""
         INSERT INTO kpis_measurevalue (measure_id, period_id, dimension_id, member, value, observations)
-        SELECT o.measure_id, c.period_id, {dimension_sql}, {member_column}, {_AGGREGATE_SQL[aggregation]}, COUNT(*)
-        FROM kpis_observation o
-        JOIN kpis_calendarday c ON c.day = o.day
+        SELECT r.measure_id, r.period_id, {dimension_sql}, {member_column}, {_POOLED_SQL}, SUM(r.n)
+        FROM series_rollup r
+        JOIN kpis_measure m ON m.id = r.measure_id
         {member_join}
-        WHERE {" AND ".join(where)} {latest_only}
-        GROUP BY o.measure_id, c.period_id{group_member}
-    """
-    cursor.execute(sql, params)
+        {where}
+        GROUP BY r.measure_id, r.period_id, m.aggregation{group_member}
+        """,
+        params,
+    )
 
 
-def _widened(bounds: tuple[dt.date, dt.date], period_ids: Sequence[int] | None) -> list[dt.date]:
+def _widened(bounds: tuple[dt.date, dt.date], period_ids: Sequence[int] | None) -> tuple[dt.date, dt.date]:
     """The day range to read: every day of the periods in scope, which reach beyond the changed days."""
     if period_ids is None:
-        return list(bounds)
+        return bounds
     found = Period.objects.filter(id__in=period_ids).aggregate(first=Min("start"), last=Max("end"))
-    return [found["first"], found["last"] - dt.timedelta(days=1)]
+    return found["first"], found["last"] - dt.timedelta(days=1)
 
 
 def _delete_scope(
