@@ -132,6 +132,7 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_in": str(_EMBEDDED_BROKER_DIR / "queue"),
         "data_folder_out": str(_EMBEDDED_BROKER_DIR / "queue"),
         "processed_folder": str(_EMBEDDED_BROKER_DIR / "processed"),
+        "control_folder": str(_EMBEDDED_BROKER_DIR / "control"),
         "store_processed": False,
     }
 elif not CELERY_BROKER_URL.startswith(("redis://", "rediss://", "amqp://", "amqps://", "pyamqp://")):
