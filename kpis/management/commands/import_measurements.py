@@ -1,0 +1,50 @@
+"""`python manage.py import_measurements PATH [--dry-run]`: import a measurement file in the foreground."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from kpis.models import ImportBatch
+from kpis.services.imports import import_batch_create, import_batch_process
+from kpis.services.series import series_recompute_for_batch
+
+
+class Command(BaseCommand):
+    help = "Import a CSV or XLSX file of daily measurements, then recompute the KPI series it touched."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("path", type=Path, help="CSV (UTF-8, comma or semicolon) or XLSX file")
+        parser.add_argument("--dry-run", action="store_true", help="check the file and count changes, write nothing")
+
+    def handle(self, *args: Any, path: Path, dry_run: bool, **options: Any) -> None:
+        if not path.is_file():
+            raise CommandError(f"{path}: no such file")
+        batch = import_batch_create(
+            path_or_file=path, filename=path.name, source=ImportBatch.Source.COMMAND, dry_run=dry_run
+        )
+        batch = import_batch_process(batch=batch)
+        if batch.status == ImportBatch.Status.FAILED:
+            for error in batch.errors:
+                self.stderr.write(_error_text(error))
+            raise CommandError(f"{path.name}: import failed with {len(batch.errors)} problem(s); nothing was written")
+        summary = (
+            f"{path.name} ({batch.file_format}): {batch.rows_read} rows read, {batch.cells_inserted} cells inserted, "
+            f"{batch.cells_updated} updated, {batch.cells_unchanged} unchanged"
+        )
+        if dry_run:
+            self.stdout.write(f"Dry run, nothing written. {summary}")
+            return
+        change = series_recompute_for_batch(batch=batch)
+        self.stdout.write(f"Imported batch {batch.pk}. {summary}; {change.series_values} KPI series values recomputed.")
+
+
+def _error_text(error: dict[str, Any]) -> str:
+    where = []
+    if error.get("line") is not None:
+        where.append(f"line {error['line']}")
+    if error.get("column"):
+        where.append(f"column {error['column']}")
+    return f"{', '.join(where) or 'file'}: {error['message']}"

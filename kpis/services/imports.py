@@ -1,0 +1,446 @@
+"""Import of measurement files into observations: validate, stage, and upsert all-or-nothing.
+
+The file is streamed once: each line is checked in Python (kpis.layouts) and written to a temporary staging table,
+with COPY on PostgreSQL and batched inserts on SQLite. Everything that needs the whole file (repeated rows,
+segments, which cells change) is then set-based SQL over the staging table, so memory stays flat however long the
+file is. The uploaded file is always kept in the batch's FileField, also for the command line: a worker on another
+machine reads it from the shared media storage, and every observation can be traced back to the very file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import IO, TYPE_CHECKING, Any
+
+from django.core.files import File
+from django.db import connection, transaction
+from django.utils import timezone
+
+from kpis import layouts, readers
+from kpis.layouts import Layout, Plan, Problems, Staged
+from kpis.models import Dimension, ImportBatch, Measure, Segment, SegmentMember
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+_SQLITE_BATCH_ROWS = 5_000
+_IN_CHUNK = 500
+# Often enough for a progress bar to move, rarely enough to cost nothing next to reading the rows.
+_PROGRESS_ROWS = 10_000
+
+# Told the stage (reading, checking, writing) and the rows read so far, for a progress display.
+Progress = Callable[[str, int], None]
+
+
+def _no_progress(stage: str, rows: int) -> None:
+    pass
+
+
+class _Rejected(Exception):
+    pass
+
+
+@transaction.atomic
+def import_batch_create(
+    *,
+    path_or_file: str | os.PathLike[str] | IO[bytes] | File,
+    filename: str,
+    source: ImportBatch.Source,
+    created_by: User | None = None,
+    dry_run: bool = False,
+) -> ImportBatch:
+    """A pending batch holding a copy of the file; `filename` is the name the user knows the file by."""
+    name = PurePath(filename).name or "measurements"
+    batch = ImportBatch(filename=name[:255], source=source, created_by=created_by, dry_run=dry_run)
+    if isinstance(path_or_file, str | os.PathLike):
+        with open(path_or_file, "rb") as handle:
+            batch.file.save(name, File(handle), save=False)
+    else:
+        content = path_or_file if isinstance(path_or_file, File) else File(path_or_file)
+        batch.file.save(name, content, save=False)
+    batch.full_clean()
+    batch.save()
+    return batch
+
+
+def import_batch_process(*, batch: ImportBatch, progress: Progress | None = None) -> ImportBatch:
+    """Read the batch's file and write its cells, or none of them; a finished batch is returned unchanged.
+
+    Not one transaction as a whole: `running` is committed first so that others see it, and `failed` must
+    survive the rollback of the import itself. A batch left `running` by a crash holds no data and is run again.
+    `progress`, when given, is told each stage and, while reading, the rows read so far.
+    """
+    if batch.status in (ImportBatch.Status.SUCCEEDED, ImportBatch.Status.FAILED):
+        return batch
+    batch.status = ImportBatch.Status.RUNNING
+    batch.started_at = timezone.now()
+    batch.errors = []
+    batch.save(update_fields=["status", "started_at", "errors"])
+
+    run = _Run(batch=batch, progress=progress or _no_progress)
+    try:
+        with transaction.atomic():
+            run.execute()
+            if batch.dry_run:
+                transaction.set_rollback(True)
+    except _Rejected:
+        batch.status = ImportBatch.Status.FAILED
+        batch.errors = run.problems.as_list()
+        batch.cells_inserted = batch.cells_updated = batch.cells_unchanged = 0
+        batch.changes = {}
+    else:
+        batch.status = ImportBatch.Status.SUCCEEDED
+    batch.rows_read = run.rows_read
+    batch.file_format = run.layout
+    batch.finished_at = timezone.now()
+    batch.save()
+    return batch
+
+
+@dataclass
+class _Run:
+    batch: ImportBatch
+    progress: Progress = _no_progress
+    problems: Problems = field(default_factory=Problems)
+    rows_read: int = 0
+    layout: str = ""
+
+    def execute(self) -> None:
+        measures = {
+            key: layouts.MeasureInfo(id=pk, key=key, allows_negative=allows_negative)
+            for pk, key, allows_negative in Measure.objects.values_list("id", "key", "allows_negative")
+        }
+        dimensions = {
+            key: layouts.DimensionInfo(id=pk, key=key) for pk, key in Dimension.objects.values_list("id", "key")
+        }
+        with self.batch.file.open("rb") as stored:
+            # Django's File splits lines in Python; the file object it wraps does so several times faster.
+            file: Any = stored
+            while isinstance(file, File) and file.file is not None:
+                file = file.file
+            try:
+                with readers.open_table(file, self.batch.filename) as table:
+                    plan = self._plan(table, measures, dimensions)
+                    stage = _Stage(plan=plan, batch=self.batch, measures=measures)
+                    stage.create()
+                    parser = layouts.RowParser(
+                        plan, measures=measures, decimal_comma=table.decimal_comma, problems=self.problems
+                    )
+                    self.progress("reading", 0)
+                    with stage.writer() as write:
+                        self._read(table, parser, write)
+            except readers.ReadError as error:
+                self.problems.add(error.line, None, error.message)
+                raise _Rejected from None
+        if not self.rows_read and not self.problems:
+            self.problems.add(2, None, "the file has a header but no data rows")
+        self.progress("checking", self.rows_read)
+        stage.report_repeats(self.problems)
+        if self.problems:
+            raise _Rejected
+        self.progress("writing", self.rows_read)
+        stage.map_segments()
+        stage.apply()
+
+    def _plan(
+        self,
+        table: readers.Table,
+        measures: dict[str, layouts.MeasureInfo],
+        dimensions: dict[str, layouts.DimensionInfo],
+    ) -> Plan:
+        if not table.header or not "".join(table.header).strip():
+            self.problems.add(1, None, "the file is empty")
+            raise _Rejected
+        plan = layouts.plan_layout(table.header, measures, dimensions, self.problems)
+        if plan is None:
+            raise _Rejected
+        self.layout = plan.layout.value
+        return plan
+
+    def _read(self, table: readers.Table, parser: layouts.RowParser, write: Callable[[Staged], None]) -> None:
+        parse = parser.parse
+        rows_read = 0
+        report_at = _PROGRESS_ROWS
+        try:
+            for line, cells in table.rows:
+                if not "".join(cells).strip():
+                    continue
+                rows_read += 1
+                if rows_read == report_at:
+                    self.progress("reading", rows_read)
+                    report_at += _PROGRESS_ROWS
+                row = parse(line, cells)
+                if row is not None:
+                    write(row)
+        except readers.ReadError as error:
+            # Ends the read, not the COPY in progress, so that the problems found so far are reported too.
+            self.problems.add(error.line, None, error.message)
+        finally:
+            self.rows_read = rows_read
+
+
+@dataclass
+class _Stage:
+    """The temporary tables of one import and the SQL over them; the same statements serve PostgreSQL and SQLite."""
+
+    plan: Plan
+    batch: ImportBatch
+    measures: dict[str, layouts.MeasureInfo]
+    segment_id: int | None = None
+
+    def __post_init__(self) -> None:
+        self.table = f"import_stage_{self.batch.pk}"
+        self.segments = f"import_segments_{self.batch.pk}"
+        self.changed = f"import_changed_{self.batch.pk}"
+        self.dimension_columns = [f"d{number}" for number in range(len(self.plan.dimensions))]
+
+    def create(self) -> None:
+        plan = self.plan
+        types = {"line": "integer NOT NULL", "day": "date NOT NULL", "measure_id": "bigint", "record": "text"}
+        types.update({name: "text" for name in self.dimension_columns})
+        columns = ", ".join(f"{name} {types.get(name, 'double precision')}" for name in plan.staged_columns)
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE TEMP TABLE {self.table} ({columns})")
+
+    @contextmanager
+    def writer(self) -> Iterator[Callable[[Staged], None]]:
+        columns = ", ".join(self.plan.staged_columns)
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                with cursor.cursor.copy(f"COPY {self.table} ({columns}) FROM STDIN") as copy:
+                    yield copy.write_row
+            else:
+                yield from self._sqlite_writer(cursor, columns)
+            # Temporary tables get no statistics by themselves; without them the joins below are planned blind.
+            cursor.execute(f"ANALYZE {self.table}")
+
+    def _sqlite_writer(self, cursor: Any, columns: str) -> Iterator[Callable[[Staged], None]]:
+        pending: list[Staged] = []
+        placeholders = ", ".join(["%s"] * len(self.plan.staged_columns))
+        insert = f"INSERT INTO {self.table} ({columns}) VALUES ({placeholders})"
+
+        def write(row: Staged) -> None:
+            pending.append(row)
+            if len(pending) >= _SQLITE_BATCH_ROWS:
+                cursor.executemany(insert, pending)
+                pending.clear()
+
+        yield write
+        if pending:
+            cursor.executemany(insert, pending)
+
+    def report_repeats(self, problems: Problems) -> None:
+        """Lines that repeat an earlier line's cell (or, in row-level files, its id), each naming both lines."""
+        plan = self.plan
+        if plan.layout == Layout.ROWS:
+            keys = ["record"]
+        elif plan.layout == Layout.LONG:
+            keys = ["day", *self.dimension_columns, "measure_id"]
+        else:
+            keys = ["day", *self.dimension_columns]
+        key_list = ", ".join(keys)
+        repeats = (
+            f"FROM {self.table} s JOIN (SELECT {key_list}, MIN(line) AS first_line FROM {self.table} "
+            f"GROUP BY {key_list} HAVING COUNT(*) > 1) f ON {' AND '.join(f's.{key} = f.{key}' for key in keys)} "
+            "WHERE s.line > f.first_line"
+        )
+        measure_keys = {measure.id: measure.key for measure in self.measures.values()}
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT s.line, f.first_line, {', '.join(f's.{key}' for key in keys)} {repeats} "
+                f"ORDER BY s.line LIMIT {layouts.MAX_PROBLEMS}"
+            )
+            found = cursor.fetchall()
+            for line, first_line, *key in found:
+                if plan.layout == Layout.ROWS:
+                    problems.add(line, plan.record_column, f"{plan.record_column} '{key[0]}' repeats line {first_line}")
+                    continue
+                where = [str(key[0]), self._segment_label(key[1 : 1 + len(self.dimension_columns)])]
+                if plan.layout == Layout.LONG:
+                    where.append(measure_keys[key[-1]])
+                    message = f"the same day, segment and measure as line {first_line}"
+                else:
+                    message = f"the same day and segment as line {first_line}"
+                problems.add(line, None, f"{message} ({', '.join(where)})")
+            if len(found) == layouts.MAX_PROBLEMS:
+                cursor.execute(f"SELECT COUNT(*) {repeats}")
+                problems.more += cursor.fetchone()[0] - len(found)
+
+    def _segment_label(self, members: Sequence[str]) -> str:
+        pairs = [(dimension.key, member) for (_, dimension), member in zip(self.plan.dimensions, members, strict=True)]
+        return layouts.segment_key(pairs) or "no dimensions"
+
+    def map_segments(self) -> None:
+        """Find or create the segment of every dimension combination staged, in a table the upsert joins."""
+        if not self.dimension_columns:
+            self.segment_id = self._segment_ids([()])[()]
+            return
+        columns = ", ".join(self.dimension_columns)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT DISTINCT {columns} FROM {self.table}")
+            combinations = [tuple(row) for row in cursor.fetchall()]
+            ids = self._segment_ids(combinations)
+            text_columns = ", ".join(f"{name} text NOT NULL" for name in self.dimension_columns)
+            cursor.execute(f"CREATE TEMP TABLE {self.segments} ({text_columns}, segment_id bigint NOT NULL)")
+            placeholders = ", ".join(["%s"] * (len(self.dimension_columns) + 1))
+            cursor.executemany(
+                f"INSERT INTO {self.segments} ({columns}, segment_id) VALUES ({placeholders})",
+                [(*combination, segment_id) for combination, segment_id in ids.items()],
+            )
+            cursor.execute(f"ANALYZE {self.segments}")
+
+    def _segment_ids(self, combinations: list[tuple[str, ...]]) -> dict[tuple[str, ...], int]:
+        dimensions = [dimension for _, dimension in self.plan.dimensions]
+        keys = {
+            combination: layouts.segment_key(
+                [(dimension.key, member) for dimension, member in zip(dimensions, combination, strict=True)]
+            )
+            for combination in combinations
+        }
+        ids: dict[str, int] = {}
+        for chunk in _chunks(list(keys.values())):
+            ids.update(Segment.objects.filter(key__in=chunk).values_list("key", "id"))
+        missing = [key for key in keys.values() if key not in ids]
+        if missing:
+            # Another import may create the same segment at the same moment: conflicts are expected, not errors.
+            Segment.objects.bulk_create([Segment(key=key) for key in missing], ignore_conflicts=True)
+            for chunk in _chunks(missing):
+                ids.update(Segment.objects.filter(key__in=chunk).values_list("key", "id"))
+            members = [
+                SegmentMember(segment_id=ids[keys[combination]], dimension_id=dimension.id, value=member)
+                for combination in combinations
+                if keys[combination] in missing
+                for dimension, member in zip(dimensions, combination, strict=True)
+            ]
+            SegmentMember.objects.bulk_create(members, ignore_conflicts=True)
+        return {combination: ids[key] for combination, key in keys.items()}
+
+    def _cells(self) -> str:
+        """A WITH clause whose last table, `cells`, holds (measure_id, day, segment_id, value) for every cell."""
+        plan = self.plan
+        if self.dimension_columns:
+            segment = "m.segment_id"
+            join = f"JOIN {self.segments} m ON " + " AND ".join(
+                f"s.{name} = m.{name}" for name in self.dimension_columns
+            )
+        else:
+            segment, join = str(self.segment_id), ""
+        if plan.layout == Layout.LONG:
+            select = f"SELECT s.measure_id, s.day, {segment} AS segment_id, s.value FROM {self.table} s {join}"
+            return f"WITH cells AS ({select})"
+        if plan.layout == Layout.WIDE:
+            parts = [
+                f"SELECT {measure.id} AS measure_id, s.day AS day, {segment} AS segment_id, s.v{number} AS value "
+                f"FROM {self.table} s {join} WHERE s.v{number} IS NOT NULL"
+                for number, (_, measure) in enumerate(plan.measures)
+            ]
+            return f"WITH cells AS ({' UNION ALL '.join(parts)})"
+        group = "s.day" + (f", {segment}" if self.dimension_columns else "")
+        sums = "".join(f", SUM(s.v{number}) AS v{number}" for number in range(len(plan.measures)))
+        parts = [
+            f"SELECT {measure.id} AS measure_id, day, segment_id, v{number} AS value FROM grouped "
+            f"WHERE v{number} IS NOT NULL"
+            for number, (_, measure) in enumerate(plan.measures)
+        ]
+        if plan.count_measure is not None:
+            count_id = plan.count_measure.id
+            parts.append(f"SELECT {count_id} AS measure_id, day, segment_id, rows_counted AS value FROM grouped")
+        return (
+            f"WITH grouped AS (SELECT s.day AS day, {segment} AS segment_id{sums}, COUNT(*) AS rows_counted "
+            f"FROM {self.table} s {join} GROUP BY {group}), cells AS ({' UNION ALL '.join(parts)})"
+        )
+
+    def _cell_count(self) -> str:
+        """A query for the number of cells in the file; without the join to segments where none is needed."""
+        if self.plan.layout == Layout.WIDE:
+            return f"SELECT {' + '.join(f'COUNT(v{n})' for n in range(len(self.plan.measures)))} FROM {self.table}"
+        if self.plan.layout == Layout.LONG:
+            return f"SELECT COUNT(value) FROM {self.table}"
+        return f"{self._cells()} SELECT COUNT(*) FROM cells"
+
+    def apply(self) -> None:
+        """Write the cells whose value changed, and record on the batch what changed."""
+        batch = self.batch
+        with connection.cursor() as cursor:
+            cursor.execute(self._cell_count())
+            cells = cursor.fetchone()[0]
+            if connection.vendor == "postgresql" and not batch.dry_run:
+                inserted, updated, measures, days, segments = self._upsert_returning(cursor)
+            else:
+                inserted, updated, measures, days, segments = self._diff_then_upsert(cursor)
+            cursor.execute(f"DROP TABLE {self.table}")
+            if self.dimension_columns:
+                cursor.execute(f"DROP TABLE {self.segments}")
+        batch.cells_inserted = inserted
+        batch.cells_updated = updated
+        batch.cells_unchanged = cells - inserted - updated
+        batch.changes = {
+            "measures": measures if not batch.dry_run else [],
+            "days": [day if isinstance(day, str) else day.isoformat() for day in days] if not batch.dry_run else [],
+            "segments": segments if not batch.dry_run else [],
+        }
+
+    def _upsert_returning(self, cursor: Any) -> tuple[int, int, list[int], list[dt.date], list[int]]:
+        # One pass: xmax is 0 only on a row this statement inserted, which tells inserts from updates.
+        cursor.execute(
+            f"""{self._cells()}, upserted AS (
+                INSERT INTO kpis_observation (measure_id, day, segment_id, value, batch_id)
+                SELECT measure_id, day, segment_id, value, %s FROM cells
+                ON CONFLICT (measure_id, day, segment_id) DO UPDATE
+                    SET value = EXCLUDED.value, batch_id = EXCLUDED.batch_id
+                    WHERE kpis_observation.value <> EXCLUDED.value
+                RETURNING measure_id, day, segment_id, (xmax = 0) AS inserted
+            )
+            SELECT
+                (SELECT COUNT(*) FROM upserted WHERE inserted),
+                (SELECT COUNT(*) FROM upserted WHERE NOT inserted),
+                (SELECT array_agg(measure_id ORDER BY measure_id) FROM (SELECT DISTINCT measure_id FROM upserted) x),
+                (SELECT array_agg(day ORDER BY day) FROM (SELECT DISTINCT day FROM upserted) x),
+                (SELECT array_agg(segment_id ORDER BY segment_id) FROM (SELECT DISTINCT segment_id FROM upserted) x)
+            """,
+            [self.batch.pk],
+        )
+        inserted, updated, measures, days, segments = cursor.fetchone()
+        return inserted, updated, measures or [], days or [], segments or []
+
+    def _diff_then_upsert(self, cursor: Any) -> tuple[int, int, list[int], list[Any], list[int]]:
+        cursor.execute(
+            f"""CREATE TEMP TABLE {self.changed} AS {self._cells()}
+            SELECT c.measure_id, c.day, c.segment_id, c.value, CASE WHEN o.id IS NULL THEN 1 ELSE 0 END AS inserted
+            FROM cells c LEFT JOIN kpis_observation o
+                ON o.measure_id = c.measure_id AND o.day = c.day AND o.segment_id = c.segment_id
+            WHERE o.id IS NULL OR o.value <> c.value"""
+        )
+        cursor.execute(f"SELECT COALESCE(SUM(inserted), 0), COUNT(*) FROM {self.changed}")
+        inserted, changed = cursor.fetchone()
+        distinct = {}
+        for column in ("measure_id", "day", "segment_id"):
+            cursor.execute(f"SELECT DISTINCT {column} FROM {self.changed} ORDER BY {column}")
+            distinct[column] = [row[0] for row in cursor.fetchall()]
+        if not self.batch.dry_run:
+            # `WHERE true` lets SQLite parse ON CONFLICT after a SELECT.
+            cursor.execute(
+                f"""INSERT INTO kpis_observation (measure_id, day, segment_id, value, batch_id)
+                SELECT measure_id, day, segment_id, value, %s FROM {self.changed} WHERE true
+                ON CONFLICT (measure_id, day, segment_id) DO UPDATE
+                    SET value = excluded.value, batch_id = excluded.batch_id""",
+                [self.batch.pk],
+            )
+        cursor.execute(f"DROP TABLE {self.changed}")
+        return (
+            int(inserted),
+            int(changed) - int(inserted),
+            distinct["measure_id"],
+            distinct["day"],
+            distinct["segment_id"],
+        )
+
+
+def _chunks(items: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(items), _IN_CHUNK):
+        yield items[start : start + _IN_CHUNK]
