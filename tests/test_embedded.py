@@ -1,0 +1,270 @@
+"""The embedded default: with nothing configured the app runs on SQLite and a file-system broker.
+
+Everything runs in subprocesses with DATABASE_URL and CELERY_BROKER_URL unset, as a fresh clone would.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import queue
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.hashers import check_password
+
+from kpis import library
+
+pytestmark = pytest.mark.smoke
+
+ROOT = Path(__file__).resolve().parent.parent
+# The seeds' worked examples in January (50 of 500, 200 of 1,000) and the pooling example in February
+# (10 of 100 and 40 of 1,000: 4.5 %, not the 7 % an average of the two rates would give).
+MEASUREMENTS = (
+    "date,team,channel,total_contacts,escalated_contacts\n"
+    "2026-01-05,Tier 1,phone,500,50\n"
+    "2026-01-06,Tier 2,email,1000,200\n"
+    "2026-02-02,Tier 1,phone,100,10\n"
+    "2026-02-03,Tier 2,chat,1000,40\n"
+)
+_CONFIGURATION = ("DATABASE_URL", "CELERY_BROKER_URL", "SECRET_KEY", "ALLOWED_HOSTS", "CELERY_TASK_ALWAYS_EAGER")
+
+
+def _embedded_env(data_dir: Path) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key not in _CONFIGURATION}
+    return env | {"DEBUG": "true", "DATA_DIR": str(data_dir), "DJANGO_SETTINGS_MODULE": "config.settings"}
+
+
+def _manage(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, f"manage.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+@pytest.fixture
+def embedded(tmp_path: Path) -> dict[str, str]:
+    """A migrated embedded installation with the KPI library, in its own data folder."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    env = _embedded_env(data_dir)
+    _manage(env, "migrate", "--verbosity=0")
+    _manage(env, "load_kpi_library")
+    return env
+
+
+def _escalation_csv(env: dict[str, str], *args: str) -> list[dict[str, str]]:
+    output = _manage(env, "kpi_series", "contact_escalation_rate", "--format", "csv", *args)
+    return list(csv.DictReader(io.StringIO(output)))
+
+
+def test_the_embedded_default_imports_a_file_and_serves_its_series(embedded: dict[str, str], tmp_path: Path) -> None:
+    # given
+    path = tmp_path / "measurements.csv"
+    path.write_text(MEASUREMENTS, encoding="utf-8")
+
+    # when
+    _manage(embedded, "import_measurements", str(path))
+    monthly = _escalation_csv(embedded, "--grain", "month")
+    by_team = _escalation_csv(embedded, "--grain", "quarter", "--by", "team")
+
+    # then
+    assert Path(embedded["DATA_DIR"], "db.sqlite3").exists()
+    assert [row["period"] for row in monthly] == ["2026-01", "2026-02"]
+    assert float(monthly[0]["value"]) == pytest.approx(100 * 250 / 1500)
+    assert float(monthly[1]["value"]) == pytest.approx(100 * 50 / 1100)
+    assert {row["team"]: float(row["value"]) for row in by_team} == {
+        "Tier 1": pytest.approx(100 * 60 / 600),
+        "Tier 2": pytest.approx(100 * 240 / 2000),
+    }
+
+
+def _series_value(database: Path, label: str) -> float | None:
+    with sqlite3.connect(database, timeout=30) as connection:
+        row = connection.execute(
+            """
+            SELECT sv.value FROM kpis_seriesvalue sv
+            JOIN kpis_kpi k ON k.id = sv.kpi_id JOIN kpis_period p ON p.id = sv.period_id
+            WHERE k.key = 'contact_escalation_rate' AND p.label = ? AND sv.dimension_id IS NULL
+            """,
+            [label],
+        ).fetchone()
+    return None if row is None else row[0]
+
+
+_ENQUEUE = """
+import django
+django.setup()
+from kpis.models import ImportBatch
+from kpis.services.imports import import_batch_create
+from kpis.tasks import import_batch_process_task
+batch = import_batch_create(path_or_file={path!r}, filename="measurements.csv", source=ImportBatch.Source.UPLOAD)
+import_batch_process_task.delay(batch.pk)
+"""
+
+
+def test_a_task_travels_over_the_file_system_broker_to_a_real_worker(embedded: dict[str, str], tmp_path: Path) -> None:
+    # given a worker on the embedded broker
+    data_dir = Path(embedded["DATA_DIR"])
+    for folder in ("queue", "processed"):
+        (data_dir / "broker" / folder).mkdir(parents=True, exist_ok=True)
+    path = tmp_path / "measurements.csv"
+    path.write_text(MEASUREMENTS, encoding="utf-8")
+    log = (tmp_path / "worker.log").open("w")
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=INFO"],
+        cwd=ROOT,
+        env=embedded,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        # when the web side enqueues an import
+        enqueue = subprocess.run(
+            [sys.executable, "-c", _ENQUEUE.format(path=str(path))],
+            cwd=ROOT,
+            env=embedded,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert enqueue.returncode == 0, enqueue.stderr
+
+        # then the worker imports it and, through the broker again, recomputes the series
+        deadline = time.monotonic() + 30
+        value = None
+        while value is None and time.monotonic() < deadline:
+            assert worker.poll() is None, (tmp_path / "worker.log").read_text()
+            time.sleep(0.5)
+            value = _series_value(data_dir / "db.sqlite3", "2026-01")
+        assert value == pytest.approx(100 * 250 / 1500), (tmp_path / "worker.log").read_text()
+        assert _series_value(data_dir / "db.sqlite3", "2026-02") == pytest.approx(100 * 50 / 1100)
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+        log.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class _Serve:
+    """`manage.py serve` in its own process group, its output read line by line in the background."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.output: list[str] = []
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "serve"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.put(line.rstrip("\n"))
+
+    def wait_for(self, text: str, timeout: float = 120) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.5)
+            except queue.Empty:
+                assert self.process.poll() is None, "serve stopped:\n" + "\n".join(self.output)
+                continue
+            self.output.append(line)
+            if text in line:
+                return line
+        raise AssertionError(f"serve never printed {text!r}:\n" + "\n".join(self.output))
+
+    def stop(self) -> int:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=60)
+        finally:
+            if self.process.poll() is None:
+                os.killpg(self.process.pid, signal.SIGKILL)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_serve_runs_the_app_with_demo_data_prints_the_sign_in_and_stops_everything(tmp_path: Path) -> None:
+    # given nothing but an empty data folder
+    data_dir = tmp_path / "data"
+    port = _free_port()
+    env = _embedded_env(data_dir) | {"PORT": str(port)}
+
+    # when
+    serve = _Serve(env)
+    try:
+        serve.wait_for("Press Ctrl-C")
+        password = next(line for line in serve.output if "Password" in line).split()[1]
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/admin/login/", timeout=10) as response:
+            status = response.status
+    finally:
+        code = serve.stop()
+
+    # then the web server answered, the sign-in works, the demo data has series, and no child is left
+    assert status == 200
+    assert code == 0
+    assert not _group_alive(serve.process.pid)
+    with sqlite3.connect(data_dir / "db.sqlite3") as connection:
+        (hashed,) = connection.execute("SELECT password FROM auth_user WHERE username = 'admin'").fetchone()
+        (quarters,) = connection.execute(
+            """
+            SELECT COUNT(*) FROM kpis_seriesvalue sv JOIN kpis_kpi k ON k.id = sv.kpi_id
+            JOIN kpis_period p ON p.id = sv.period_id
+            WHERE k.key = 'contact_escalation_rate' AND p.grain = 'quarter' AND sv.dimension_id IS NULL
+            """
+        ).fetchone()
+    assert check_password(password, hashed)
+    assert quarters == 5
+    assert (data_dir / "admin-password.txt").read_text(encoding="utf-8").strip() == password
+
+    # when it is started again
+    again = _Serve(env)
+    try:
+        again.wait_for("Press Ctrl-C")
+    finally:
+        again.stop()
+
+    # then nothing is loaded twice and the sign-in is the same
+    assert f"KPIs: 0 created, 0 updated, {len(library.KPIS)} unchanged, 0 kept" in again.output
+    assert any("0 cells inserted, 0 updated" in line for line in again.output)
+    assert any(password in line for line in again.output if "Password" in line)
