@@ -1,0 +1,383 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+from kpis.models import Dimension, Direction, Kpi, Period
+
+
+class Team(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    description = models.TextField(blank=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="okr_teams")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        VIEWER = "viewer", "Viewer"
+        EDITOR = "editor", "Editor"
+        ADMIN = "admin", "Admin"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="okr_memberships")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "team"], name="membership_once_per_team")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.team} ({self.role})"
+
+
+class Status(models.TextChoices):
+    NO_DATA = "no_data", "No data yet"
+    ON_TRACK = "on_track", "On track"
+    AT_RISK = "at_risk", "At risk"
+    OFF_TRACK = "off_track", "Off track"
+
+
+class Objective(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        ACTIVE = "active", "Active"
+        CLOSED = "closed", "Closed"
+
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="objectives")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_objectives")
+    period = models.ForeignKey(Period, on_delete=models.PROTECT, related_name="+", help_text="A quarter by default.")
+    # The alignment tree: an objective supports at most one parent, an objective or a key result of any team.
+    parent_objective = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="child_objectives"
+    )
+    parent_key_result = models.ForeignKey(
+        "KeyResult", null=True, blank=True, on_delete=models.SET_NULL, related_name="child_objectives"
+    )
+    weight = models.FloatField(default=1.0, validators=[MinValueValidator(0)])
+    state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["period__start", "team__name", "title"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weight__gte=0), name="objective_weight_not_negative"),
+            models.CheckConstraint(
+                condition=Q(parent_objective__isnull=True) | Q(parent_key_result__isnull=True),
+                name="objective_one_parent_at_most",
+            ),
+            models.CheckConstraint(
+                condition=Q(parent_objective__isnull=True) | ~Q(parent_objective=F("id")),
+                name="objective_not_its_own_parent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        if self.parent_objective_id and self.parent_key_result_id:
+            raise ValidationError("An objective aligns to an objective or to a key result, not both.")
+        if self.pk and self.parent_objective_id == self.pk:
+            raise ValidationError({"parent_objective": "An objective cannot be its own parent."})
+        parent_key_result = self.parent_key_result
+        if self.pk and parent_key_result is not None and parent_key_result.objective_id == self.pk:
+            raise ValidationError({"parent_key_result": "An objective cannot align to one of its own key results."})
+
+
+class KeyResult(models.Model):
+    class Kind(models.TextChoices):
+        KPI_FROM_TO = "kpi_from_to", "KPI, from a baseline to a target"
+        KPI_RELATIVE = "kpi_relative", "KPI, change by a percentage against a baseline period"
+        KPI_THRESHOLD = "kpi_threshold", "KPI, stay above, below or within a band"
+        MANUAL = "manual", "Manual number"
+        MILESTONE = "milestone", "Milestone"
+
+    class ThresholdMode(models.TextChoices):
+        ABOVE = "above", "Stay above"
+        BELOW = "below", "Stay below"
+        WITHIN = "within", "Stay within a band"
+
+    class BaselineSource(models.TextChoices):
+        TYPED = "typed", "Typed in"
+        SERIES = "series", "Read from the KPI series"
+
+    class TargetSource(models.TextChoices):
+        TYPED = "typed", "Typed in"
+        DERIVED = "derived", "Derived from the baseline and the change"
+
+    class KrDirection(models.TextChoices):
+        HIGHER = Direction.HIGHER.value, Direction.HIGHER.label
+        LOWER = Direction.LOWER.value, Direction.LOWER.label
+
+    KPI_KINDS = frozenset({Kind.KPI_FROM_TO, Kind.KPI_RELATIVE, Kind.KPI_THRESHOLD})
+
+    objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="key_results")
+    title = models.CharField(max_length=300)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    kpi = models.ForeignKey(Kpi, null=True, blank=True, on_delete=models.PROTECT, related_name="key_results")
+    dimension = models.ForeignKey(Dimension, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    member = models.CharField(max_length=200, blank=True, help_text="The segment, e.g. team = Tier 1.")
+    direction = models.CharField(
+        max_length=10, choices=KrDirection.choices, blank=True, help_text="Blank: the KPI's direction."
+    )
+    baseline_value = models.FloatField(null=True, blank=True)
+    baseline_source = models.CharField(max_length=10, choices=BaselineSource.choices, default=BaselineSource.TYPED)
+    baseline_period = models.ForeignKey(
+        Period,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Where a series baseline comes from; blank: the period before the objective's.",
+    )
+    baseline_read_from = models.ForeignKey(
+        Period, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    change_percent = models.FloatField(null=True, blank=True, help_text="Relative key results: -20 means 20 % less.")
+    target_value = models.FloatField(null=True, blank=True, help_text="For stay above/below: the threshold.")
+    target_source = models.CharField(max_length=10, choices=TargetSource.choices, default=TargetSource.TYPED)
+    threshold_mode = models.CharField(max_length=10, choices=ThresholdMode.choices, blank=True)
+    band_min = models.FloatField(null=True, blank=True)
+    band_max = models.FloatField(null=True, blank=True)
+    weight = models.FloatField(default=1.0, validators=[MinValueValidator(0)])
+
+    # Computed by okrs.services.recompute; never typed in.
+    current_value = models.FloatField(null=True, blank=True, editable=False)
+    progress = models.FloatField(null=True, blank=True, editable=False, help_text="0-100 %")
+    over_achievement = models.FloatField(null=True, blank=True, editable=False, help_text="Points beyond 100 %")
+    expected = models.FloatField(null=True, blank=True, editable=False, help_text="Progress the pace calls for")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NO_DATA, editable=False)
+    forecast = models.FloatField(null=True, blank=True, editable=False, help_text="The value projected to period end")
+    guardrail_breached = models.BooleanField(default=False, editable=False)
+    computed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["objective", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(weight__gte=0), name="key_result_weight_not_negative"),
+            models.CheckConstraint(
+                condition=(Q(dimension__isnull=True) & Q(member="")) | (Q(dimension__isnull=False) & ~Q(member="")),
+                name="key_result_member_iff_dimension",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["manual", "milestone"], kpi__isnull=True, dimension__isnull=True)
+                | Q(kind__in=["kpi_from_to", "kpi_relative", "kpi_threshold"], kpi__isnull=False),
+                name="key_result_kpi_iff_kpi_kind",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="kpi_from_to")
+                | (Q(target_value__isnull=False) & (Q(baseline_source="series") | Q(baseline_value__isnull=False))),
+                name="key_result_from_to_has_baseline_and_target",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="kpi_relative") | (Q(change_percent__isnull=False) & ~Q(change_percent=0)),
+                name="key_result_relative_has_change",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="kpi_threshold")
+                | Q(threshold_mode__in=["above", "below"], target_value__isnull=False)
+                | Q(
+                    threshold_mode="within", band_min__isnull=False, band_max__isnull=False, band_min__lte=F("band_max")
+                ),
+                name="key_result_threshold_has_bounds",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="manual") | Q(baseline_value__isnull=False, target_value__isnull=False),
+                name="key_result_manual_has_baseline_and_target",
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__isnull=True) | Q(progress__gte=0, progress__lte=100),
+                name="key_result_progress_bounded",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_kpi_kind(self) -> bool:
+        return self.kind in self.KPI_KINDS
+
+    @property
+    def effective_direction(self) -> str:
+        """The override, else the KPI's direction; a band KPI or a manual number goes the way its target lies."""
+        if self.direction:
+            return self.direction
+        if self.kpi is not None and self.kpi.direction in (Direction.HIGHER, Direction.LOWER):
+            return str(self.kpi.direction)
+        if self.kind == self.Kind.KPI_RELATIVE and self.change_percent is not None:
+            return Direction.LOWER if self.change_percent < 0 else Direction.HIGHER
+        if (
+            self.baseline_value is not None
+            and self.target_value is not None
+            and self.target_value < self.baseline_value
+        ):
+            return Direction.LOWER
+        return Direction.HIGHER
+
+    @property
+    def segment_label(self) -> str:
+        return f"{self.dimension.key}={self.member}" if self.dimension else "overall"
+
+    def clean(self) -> None:
+        if self.kind not in self.Kind.values:
+            return  # the field's own validation names the unknown kind; rules per kind would only add noise
+        errors: dict[str, str] = {}
+        if self.is_kpi_kind and self.kpi_id is None:
+            errors["kpi"] = "A KPI key result needs a KPI."
+        if not self.is_kpi_kind and (self.kpi_id is not None or self.dimension_id is not None):
+            errors["kpi"] = "Manual and milestone key results do not read a KPI."
+        if (self.dimension_id is None) != (self.member == ""):
+            errors["member"] = "A segment needs both a dimension and a member, e.g. team = Tier 1."
+        errors.update(self._kind_errors())
+        if errors:
+            raise ValidationError(errors)
+
+    def _kind_errors(self) -> dict[str, str]:
+        kind, errors = self.kind, {}
+        if kind in (self.Kind.KPI_FROM_TO, self.Kind.MANUAL):
+            if self.target_value is None:
+                errors["target_value"] = "Give the target value."
+            if self.baseline_value is None and (kind == self.Kind.MANUAL or self.baseline_source == "typed"):
+                errors["baseline_value"] = "Give the baseline value, or read it from the series."
+            if not errors and self.baseline_value is not None and self.kpi_id is not None:
+                errors.update(self._target_against_direction(self.baseline_value, self.target_value))
+        elif kind == self.Kind.KPI_RELATIVE:
+            if not self.change_percent:
+                errors["change_percent"] = "Give the change in percent, e.g. -20 for 20 % less."
+            elif self.kpi_id is not None:
+                lower = self.effective_direction == Direction.LOWER
+                if (self.change_percent < 0) != lower:
+                    better = "a decrease (a negative change)" if lower else "an increase (a positive change)"
+                    errors["change_percent"] = f"This key result's direction calls for {better}."
+        elif kind == self.Kind.KPI_THRESHOLD:
+            errors.update(self._threshold_errors())
+        return errors
+
+    def _target_against_direction(self, baseline: float, target: float | None) -> dict[str, str]:
+        if target is None or target == baseline:
+            return {}
+        if (target < baseline) != (self.effective_direction == Direction.LOWER):
+            word = "below" if self.effective_direction == Direction.LOWER else "above"
+            return {
+                "target_value": f"The KPI is {self.effective_direction}-is-better: the target must lie {word} "
+                "the baseline (or override the direction)."
+            }
+        return {}
+
+    def _threshold_errors(self) -> dict[str, str]:
+        if self.threshold_mode in (self.ThresholdMode.ABOVE, self.ThresholdMode.BELOW):
+            return {} if self.target_value is not None else {"target_value": "Give the threshold to stay beyond."}
+        if self.threshold_mode == self.ThresholdMode.WITHIN:
+            if self.band_min is None or self.band_max is None:
+                return {"band_min": "Give both ends of the band."}
+            return (
+                {} if self.band_min <= self.band_max else {"band_max": "The band's upper end is below its lower end."}
+            )
+        return {"threshold_mode": "Choose stay above, stay below or stay within a band."}
+
+
+class Guardrail(models.Model):
+    """A condition on another KPI over the objective's period, e.g. CSAT stays >= 85."""
+
+    class Comparison(models.TextChoices):
+        AT_LEAST = ">=", "stays at or above"
+        AT_MOST = "<=", "stays at or below"
+
+    key_result = models.ForeignKey(KeyResult, on_delete=models.CASCADE, related_name="guardrails")
+    kpi = models.ForeignKey(Kpi, on_delete=models.PROTECT, related_name="guardrails")
+    dimension = models.ForeignKey(Dimension, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    member = models.CharField(max_length=200, blank=True)
+    comparison = models.CharField(max_length=2, choices=Comparison.choices, default=Comparison.AT_LEAST)
+    threshold = models.FloatField()
+    current_value = models.FloatField(null=True, blank=True, editable=False)
+    breached = models.BooleanField(default=False, editable=False)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(dimension__isnull=True) & Q(member="")) | (Q(dimension__isnull=False) & ~Q(member="")),
+                name="guardrail_member_iff_dimension",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi.key} {self.comparison} {self.threshold:g}"
+
+
+class Initiative(models.Model):
+    class State(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        IN_PROGRESS = "in_progress", "In progress"
+        DONE = "done", "Done"
+        CANCELLED = "cancelled", "Cancelled"
+
+    key_result = models.ForeignKey(KeyResult, on_delete=models.CASCADE, related_name="initiatives")
+    title = models.CharField(max_length=300)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="okr_initiatives"
+    )
+    status = models.CharField(max_length=12, choices=State.choices, default=State.PLANNED)
+    due_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["key_result", "due_date", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CheckIn(models.Model):
+    """A person's update on a key result; kept forever, the history is the conversation."""
+
+    key_result = models.ForeignKey(KeyResult, on_delete=models.CASCADE, related_name="check_ins")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="okr_check_ins")
+    day = models.DateField()
+    value = models.FloatField(null=True, blank=True, help_text="Manual key results: the number; milestones: 1 done.")
+    confidence = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(10)], help_text="0 (no chance) to 10 (certain)"
+    )
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day", "-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(confidence__isnull=True) | Q(confidence__lte=10), name="check_in_confidence_0_to_10"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key_result} on {self.day}"
+
+
+class ProgressSnapshot(models.Model):
+    """A key result as it stood at the end of one day: the history behind burn-up charts."""
+
+    key_result = models.ForeignKey(KeyResult, on_delete=models.CASCADE, related_name="snapshots")
+    day = models.DateField()
+    value = models.FloatField(null=True, blank=True)
+    progress = models.FloatField(null=True, blank=True)
+    expected = models.FloatField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NO_DATA)
+
+    class Meta:
+        ordering = ["key_result", "day"]
+        constraints = [
+            models.UniqueConstraint(fields=["key_result", "day"], name="snapshot_once_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key_result} {self.day}: {self.progress}"

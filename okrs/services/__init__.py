@@ -1,0 +1,1 @@
+"""Writes for OKRs, one module per concern."""

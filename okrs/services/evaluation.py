@@ -1,0 +1,127 @@
+"""Turning a key result's inputs (see okrs.services.inputs) into its baseline, target, progress, pace and status.
+
+Shared by the live recompute and the snapshot rebuild, so that a snapshot and the key result it records use the same
+rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from okrs import progress
+from okrs.models import KeyResult
+from okrs.progress import Status
+from okrs.services.inputs import Inputs, reads_series_baseline
+
+Kind = KeyResult.Kind
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A key result evaluated on one day."""
+
+    value: float | None
+    progress: float | None
+    over_achievement: float | None
+    expected: float
+    status: Status
+    forecast: float | None = None
+
+
+def baseline_and_target_resolve(key_result: KeyResult, inputs: Inputs) -> None:
+    """Read a series baseline (and derive a relative target) into the key result, recording where they came from."""
+    if not reads_series_baseline(key_result):
+        return
+    assert key_result.kpi_id is not None
+    source = inputs.baseline_periods[key_result.pk]
+    key_result.baseline_read_from = source
+    key_result.baseline_source = KeyResult.BaselineSource.SERIES
+    key_result.baseline_value = inputs.value(key_result.kpi_id, source.pk, key_result.dimension_id, key_result.member)
+    if key_result.kind == Kind.KPI_RELATIVE:
+        assert key_result.change_percent is not None
+        key_result.target_value = progress.target_from_change(key_result.baseline_value, key_result.change_percent)
+        key_result.target_source = KeyResult.TargetSource.DERIVED
+
+
+def current_value(key_result: KeyResult, inputs: Inputs) -> float | None:
+    """The KPI's value over the objective's period so far (ratio of sums), or the latest check-in's number."""
+    if key_result.kpi_id is not None:
+        return inputs.value(
+            key_result.kpi_id, key_result.objective.period_id, key_result.dimension_id, key_result.member
+        )
+    check_ins = inputs.check_ins.get(key_result.pk)
+    if not check_ins:
+        return 0.0 if key_result.kind == Kind.MILESTONE else None
+    return check_ins[-1][1]
+
+
+def forecast_value(key_result: KeyResult, inputs: Inputs) -> float | None:
+    """The value a linear trend over the weekly KPI values (or the check-ins) reaches at the period's end."""
+    period = key_result.objective.period
+    if key_result.kind == Kind.MILESTONE:
+        return None
+    if key_result.kpi_id is not None:
+        weeks = inputs.weeks.get((key_result.kpi_id, key_result.dimension_id, key_result.member), [])
+        # A week is placed at its middle day, so a partial last week does not pull the line.
+        points = [
+            ((start - period.start).days + 3.5, value) for start, value in weeks if period.start <= start < period.end
+        ]
+    else:
+        points = [
+            (float((day - period.start).days), value)
+            for day, value in inputs.check_ins.get(key_result.pk, [])
+            if period.start <= day < period.end
+        ]
+    return progress.linear_forecast(points, at=float((period.end - period.start).days))
+
+
+def progress_of(key_result: KeyResult, value: float | None) -> progress.Progress | None:
+    if key_result.kind == Kind.KPI_THRESHOLD:
+        mode = progress.Threshold(key_result.threshold_mode)
+        if mode == progress.Threshold.WITHIN:
+            return progress.threshold_progress(value, mode, key_result.band_min, key_result.band_max)
+        low, high = (
+            (key_result.target_value, None) if mode == progress.Threshold.ABOVE else (None, key_result.target_value)
+        )
+        return progress.threshold_progress(value, mode, low, high)
+    if key_result.kind == Kind.MILESTONE:
+        return None if value is None else progress.Progress(100.0 if value >= 1 else 0.0, 0.0)
+    return progress.progress(
+        key_result.baseline_value, key_result.target_value, value, progress.Direction(key_result.effective_direction)
+    )
+
+
+def expected_on(key_result: KeyResult, day: date) -> float:
+    """Pace: time elapsed for moving targets; a threshold must hold all along; a milestone is due at the end."""
+    period = key_result.objective.period
+    if key_result.kind == Kind.KPI_THRESHOLD:
+        return 100.0
+    if key_result.kind == Kind.MILESTONE:
+        return 100.0 if day >= period.end - timedelta(days=1) else 0.0
+    return progress.expected(period.start, period.end, day)
+
+
+def evaluate(
+    key_result: KeyResult, *, value: float | None, day: date, forecast: float | None, guardrail_breached: bool
+) -> Reading:
+    """Progress, pace and status of the key result with `value` as its current value on `day`."""
+    measured = progress_of(key_result, value)
+    expected = expected_on(key_result, day)
+    forecast_progress = progress_of(key_result, forecast) if forecast is not None else None
+    status = progress.status(
+        measured.percent if measured else None,
+        expected,
+        forecast_progress.percent if forecast_progress else None,
+    )
+    if guardrail_breached:
+        # A breached guardrail marks the key result whatever its progress: the gain cost what it must not.
+        status = progress.Status.OFF_TRACK
+    return Reading(
+        value=value,
+        progress=measured.percent if measured else None,
+        over_achievement=measured.over_achievement if measured else None,
+        expected=expected,
+        status=status,
+        forecast=forecast,
+    )

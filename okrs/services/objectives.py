@@ -1,0 +1,206 @@
+"""Writes for teams, objectives, key results and guardrails."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from kpis import periods
+from kpis.models import Dimension, Kpi, Period
+from kpis.services.calendar import period_for
+from okrs.models import Guardrail, KeyResult, Membership, Objective, Team
+from okrs.services.recompute import key_result_recompute
+
+
+@transaction.atomic
+def team_create(*, name: str, description: str = "") -> Team:
+    team = Team(name=name.strip(), description=description)
+    team.full_clean()
+    team.save()
+    return team
+
+
+@transaction.atomic
+def membership_set(*, team: Team, user: User, role: str = Membership.Role.VIEWER) -> Membership:
+    """Give `user` `role` in `team`, replacing any role they had there."""
+    membership = Membership.objects.filter(team=team, user=user).first() or Membership(team=team, user=user)
+    membership.role = role
+    membership.full_clean()
+    membership.save()
+    return membership
+
+
+def current_quarter(*, today: date | None = None) -> Period:
+    span = periods.containing(today or timezone.localdate(), periods.Grain.QUARTER, settings.FISCAL_YEAR_START_MONTH)
+    return period_for(span=span)
+
+
+@transaction.atomic
+def objective_create(
+    *,
+    title: str,
+    team: Team,
+    owner: User,
+    period: Period | None = None,
+    description: str = "",
+    parent_objective: Objective | None = None,
+    parent_key_result: KeyResult | None = None,
+    weight: float = 1.0,
+    state: str = Objective.State.DRAFT,
+) -> Objective:
+    """A new objective; in the current quarter unless another period is given."""
+    objective = Objective(
+        title=title,
+        team=team,
+        owner=owner,
+        period=period or current_quarter(),
+        description=description,
+        parent_objective=parent_objective,
+        parent_key_result=parent_key_result,
+        weight=weight,
+        state=state,
+    )
+    objective.full_clean()
+    objective.save()
+    return objective
+
+
+_OBJECTIVE_FIELDS = {
+    "title",
+    "description",
+    "team",
+    "owner",
+    "period",
+    "parent_objective",
+    "parent_key_result",
+    "weight",
+    "state",
+}
+
+
+def _parent_of(objective: Objective) -> Objective | None:
+    if objective.parent_key_result is not None:
+        return objective.parent_key_result.objective
+    return objective.parent_objective
+
+
+def _refuse_alignment_loop(objective: Objective) -> None:
+    """An objective may not support, through any chain of parents, itself."""
+    seen: set[int] = set()
+    parent = _parent_of(objective)
+    while parent is not None and parent.pk not in seen:
+        if parent.pk == objective.pk:
+            raise ValidationError({"parent_objective": "This alignment would make the objective support itself."})
+        seen.add(parent.pk)
+        parent = _parent_of(parent)
+
+
+@transaction.atomic
+def objective_update(*, objective: Objective, **fields: Any) -> Objective:
+    """Change the given fields; a change of period or state recomputes the objective's key results."""
+    unknown = set(fields) - _OBJECTIVE_FIELDS
+    if unknown:
+        raise TypeError(f"objective_update() cannot set {', '.join(sorted(unknown))}")
+    for name, value in fields.items():
+        setattr(objective, name, value)
+    objective.full_clean()
+    _refuse_alignment_loop(objective)
+    objective.save()
+    if {"period", "state"} & set(fields) and objective.state == Objective.State.ACTIVE:
+        for key_result in objective.key_results.all():
+            key_result_recompute(key_result=key_result)
+    return objective
+
+
+_KEY_RESULT_FIELDS = {
+    "title",
+    "kind",
+    "kpi",
+    "dimension",
+    "member",
+    "direction",
+    "baseline_value",
+    "baseline_source",
+    "baseline_period",
+    "change_percent",
+    "target_value",
+    "threshold_mode",
+    "band_min",
+    "band_max",
+    "weight",
+}
+
+
+def _apply(key_result: KeyResult, fields: dict[str, Any]) -> None:
+    unknown = set(fields) - _KEY_RESULT_FIELDS
+    if unknown:
+        raise TypeError(f"cannot set {', '.join(sorted(unknown))} on a key result")
+    for name, value in fields.items():
+        setattr(key_result, name, value)
+    if "target_value" in fields:
+        key_result.target_source = KeyResult.TargetSource.TYPED
+    if key_result.kind == KeyResult.Kind.KPI_RELATIVE:
+        # The baseline and target of a relative key result come from the series, not from a person.
+        key_result.baseline_source = KeyResult.BaselineSource.SERIES
+        key_result.target_source = KeyResult.TargetSource.DERIVED
+
+
+@transaction.atomic
+def key_result_create(
+    *,
+    objective: Objective,
+    title: str,
+    kind: str,
+    kpi: Kpi | None = None,
+    dimension: Dimension | None = None,
+    member: str = "",
+    **fields: Any,
+) -> KeyResult:
+    """A new key result, computed at once from the data already there.
+
+    Other fields: direction, baseline_value, baseline_source, baseline_period, change_percent, target_value,
+    threshold_mode, band_min, band_max, weight.
+    """
+    key_result = KeyResult(objective=objective)
+    _apply(key_result, {"title": title, "kind": kind, "kpi": kpi, "dimension": dimension, "member": member, **fields})
+    key_result.full_clean()
+    key_result.save()
+    key_result_recompute(key_result=key_result)
+    key_result.refresh_from_db()
+    return key_result
+
+
+@transaction.atomic
+def key_result_update(*, key_result: KeyResult, **fields: Any) -> KeyResult:
+    _apply(key_result, fields)
+    key_result.full_clean()
+    key_result.save()
+    key_result_recompute(key_result=key_result)
+    key_result.refresh_from_db()
+    return key_result
+
+
+@transaction.atomic
+def guardrail_create(
+    *,
+    key_result: KeyResult,
+    kpi: Kpi,
+    comparison: str,
+    threshold: float,
+    dimension: Dimension | None = None,
+    member: str = "",
+) -> Guardrail:
+    """A condition on another KPI that the key result must not break, such as "CSAT stays >= 85"."""
+    guardrail = Guardrail(
+        key_result=key_result, kpi=kpi, comparison=comparison, threshold=threshold, dimension=dimension, member=member
+    )
+    guardrail.full_clean()
+    guardrail.save()
+    key_result_recompute(key_result=key_result)
+    return guardrail

@@ -1,0 +1,97 @@
+"""Celery entry points for OKRs: thin, idempotent, late-acknowledged and retried with backoff."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import partial
+from typing import Any
+
+from celery import Task, shared_task
+from django.db import transaction
+from django.utils import timezone
+
+from kpis.tasks import RETRIED_ERRORS
+from okrs.models import KeyResult
+from okrs.services.recompute import (
+    KeyResultBusy,
+    key_result_recompute,
+    key_results_recompute_all,
+    key_results_recompute_for_kpis,
+    progress_snapshots_rebuild_for,
+)
+from okrs.services.snapshots import progress_snapshots_write
+
+_RELIABLE: dict[str, Any] = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": RETRIED_ERRORS,
+    "retry_backoff": 5,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
+# Another worker holding a key result is finishing the same computation: look again shortly.
+_BUSY_RETRY_SECONDS = 5
+
+
+def _enqueue_busy(ids: list[int]) -> None:
+    for key_result_id in ids:
+        transaction.on_commit(partial(_enqueue_one, key_result_id))
+
+
+def _enqueue_one(key_result_id: int) -> None:
+    key_result_recompute_task.apply_async(kwargs={"key_result_id": key_result_id}, countdown=_BUSY_RETRY_SECONDS)
+
+
+@shared_task(name="okrs.key_result_recompute", bind=True, soft_time_limit=55, time_limit=60, **_RELIABLE)
+def key_result_recompute_task(self: Task, key_result_id: int) -> None:
+    key_result = KeyResult.objects.filter(pk=key_result_id).first()
+    if key_result is None:
+        return  # deleted since it was enqueued: nothing left to compute
+    try:
+        key_result_recompute(key_result=key_result)
+    except KeyResultBusy as busy:
+        raise self.retry(exc=busy, countdown=_BUSY_RETRY_SECONDS) from None
+
+
+@shared_task(name="okrs.key_results_recompute_for_kpis", soft_time_limit=290, time_limit=300, **_RELIABLE)
+def key_results_recompute_for_kpis_task(kpi_ids: list[int], first_day: str, last_day: str) -> None:
+    """Called on commit of a KPI series recompute with the KPIs and days it changed."""
+    result = key_results_recompute_for_kpis(
+        kpi_ids=kpi_ids, first_day=date.fromisoformat(first_day), last_day=date.fromisoformat(last_day)
+    )
+    _enqueue_busy(result.busy)
+    if result.history_from is not None:
+        yesterday = timezone.localdate() - timedelta(days=1)
+        transaction.on_commit(
+            partial(
+                progress_snapshots_rebuild_task.delay,
+                key_result_ids=result.recomputed,
+                first_day=result.history_from.isoformat(),
+                last_day=yesterday.isoformat(),
+            )
+        )
+
+
+@shared_task(name="okrs.progress_snapshots_rebuild", soft_time_limit=1790, time_limit=1800, **_RELIABLE)
+def progress_snapshots_rebuild_task(key_result_ids: list[int], first_day: str, last_day: str) -> None:
+    """Late or corrected data: rebuild the key results' history from the first changed day."""
+    result = progress_snapshots_rebuild_for(
+        key_result_ids=key_result_ids, first_day=date.fromisoformat(first_day), last_day=date.fromisoformat(last_day)
+    )
+    if result.busy:
+        transaction.on_commit(
+            partial(
+                progress_snapshots_rebuild_task.apply_async,
+                kwargs={"key_result_ids": result.busy, "first_day": first_day, "last_day": last_day},
+                countdown=_BUSY_RETRY_SECONDS,
+            )
+        )
+
+
+@shared_task(name="okrs.key_results_recompute_all", soft_time_limit=1790, time_limit=1800, **_RELIABLE)
+def key_results_recompute_all_task() -> None:
+    """Nightly safety net: recompute every active key result, then record today's snapshots."""
+    result = key_results_recompute_all()
+    progress_snapshots_write(day=timezone.localdate())
+    _enqueue_busy(result.busy)

@@ -1,0 +1,74 @@
+"""Factories for the okrs app."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import factory
+from django.contrib.auth.models import User
+
+from kpis import periods
+from kpis.models import Kpi, Period, SeriesValue
+from kpis.services.calendar import period_for
+from okrs import models
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Team
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Team {n}")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Membership
+
+    user = factory.SubFactory(UserFactory)
+    team = factory.SubFactory(TeamFactory)
+    role = models.Membership.Role.EDITOR
+
+
+def quarter(label: str = "2026-Q1") -> Period:
+    return period_for(span=periods.parse_label(label))
+
+
+def week_of(day: date) -> Period:
+    return period_for(span=periods.containing(day, periods.Grain.WEEK))
+
+
+class ObjectiveFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Objective
+
+    title = factory.Sequence(lambda n: f"Objective {n}")
+    team = factory.SubFactory(TeamFactory)
+    owner = factory.SubFactory(UserFactory)
+    period = factory.LazyFunction(quarter)
+    state = models.Objective.State.ACTIVE
+
+
+class KeyResultFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.KeyResult
+
+    objective = factory.SubFactory(ObjectiveFactory)
+    title = factory.Sequence(lambda n: f"Key result {n}")
+    kind = models.KeyResult.Kind.MANUAL
+    baseline_value = 0.0
+    target_value = 100.0
+
+
+def series(kpi: Kpi, period: Period, value: float | None, **segment: Any) -> SeriesValue:
+    """A KPI series value written directly, as the series recompute would have stored it."""
+    return SeriesValue.objects.create(kpi=kpi, period=period, value=value, **segment)
