@@ -1,0 +1,142 @@
+"""Geometry for server-side SVG charts: scales, ticks and paths. Pure: no database, no markup.
+
+The templates in templates/partials/charts/ draw what this computes, so pages and PDF exports share one chart.
+Points are (position, value) with positions 0..n-1 along the x axis (periods or days); a None value leaves a gap.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+WIDTH, HEIGHT = 640, 240
+PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 52, 16, 14, 30
+
+
+@dataclass(frozen=True)
+class Line:
+    """A polyline of (position, value) points; `style` names a CSS class (actual, target, baseline, …)."""
+
+    label: str
+    points: Sequence[tuple[float, float | None]]
+    style: str = "actual"
+
+
+@dataclass(frozen=True)
+class Tick:
+    at: float
+    label: str
+
+
+@dataclass(frozen=True)
+class DrawnLine:
+    label: str
+    style: str
+    path: str
+    dots: list[tuple[float, float, str]]  # x, y and the value's label, for markers and tooltips
+
+
+@dataclass(frozen=True)
+class Chart:
+    width: int
+    height: int
+    lines: list[DrawnLine]
+    y_ticks: list[Tick]
+    x_ticks: list[Tick]
+    plot_left: float = PAD_LEFT
+    plot_right: float = WIDTH - PAD_RIGHT
+    plot_top: float = PAD_TOP
+    plot_bottom: float = HEIGHT - PAD_BOTTOM
+    empty: bool = False
+    legend: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def y_label_x(self) -> float:
+        return self.plot_left - 8
+
+    @property
+    def x_label_y(self) -> float:
+        return self.plot_bottom + 18
+
+
+def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
+    """Round tick values (1, 2, 2.5 or 5 times a power of ten) covering [low, high]."""
+    if high < low:
+        low, high = high, low
+    if high - low < 1e-9 * max(1.0, abs(low), abs(high)):
+        # A flat line: give it room above and below instead of a zero-height scale.
+        spread = max(abs(low) * 0.1, 1.0)
+        low, high = low - spread, high + spread
+    raw = (high - low) / max(count - 1, 1)
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    first = math.floor(low / step)
+    last = math.ceil(high / step)
+    return [round(i * step, 10) for i in range(first, last + 1)]
+
+
+def line_chart(
+    lines: Sequence[Line],
+    x_labels: Sequence[str],
+    *,
+    value_format: str = "{:,.1f}",
+    width: int = WIDTH,
+    height: int = HEIGHT,
+) -> Chart:
+    values = [v for line in lines for _, v in line.points if v is not None]
+    plot = (PAD_LEFT, width - PAD_RIGHT, PAD_TOP, height - PAD_BOTTOM)
+    if not values or not x_labels:
+        return Chart(width, height, [], [], [], *plot, empty=True)
+    ticks = nice_ticks(min(values), max(values))
+    low, high = ticks[0], ticks[-1]
+    span = max(len(x_labels) - 1, 1)
+
+    def x(position: float) -> float:
+        return round(plot[0] + (plot[1] - plot[0]) * position / span, 1)
+
+    def y(value: float) -> float:
+        return round(plot[3] - (plot[3] - plot[2]) * (value - low) / (high - low), 1)
+
+    drawn = [
+        DrawnLine(
+            label=line.label,
+            style=line.style,
+            path=_path([(x(p), None if v is None else y(v)) for p, v in line.points]),
+            dots=[(x(p), y(v), value_format.format(v)) for p, v in line.points if v is not None],
+        )
+        for line in lines
+    ]
+    every = max(1, math.ceil(len(x_labels) / 8))
+    x_ticks = [Tick(x(i), label) for i, label in enumerate(x_labels) if i % every == 0 or i == len(x_labels) - 1]
+    y_ticks = [Tick(y(t), value_format.format(t)) for t in ticks]
+    legend = [(line.label, line.style) for line in lines if line.label]
+    return Chart(width, height, drawn, y_ticks, x_ticks, *plot, legend=legend)
+
+
+def _path(points: Sequence[tuple[float, float | None]]) -> str:
+    """An SVG path through the points, lifting the pen over gaps."""
+    parts: list[str] = []
+    pen_down = False
+    for px, py in points:
+        if py is None:
+            pen_down = False
+            continue
+        parts.append(f"{'L' if pen_down else 'M'}{px},{py}")
+        pen_down = True
+    return " ".join(parts)
+
+
+def sparkline(values: Sequence[float | None], width: int = 96, height: int = 24) -> str:
+    """A bare path for a small trend line; empty when fewer than two values exist."""
+    known = [v for v in values if v is not None]
+    if len(known) < 2:
+        return ""
+    low, high = min(known), max(known)
+    spread = (high - low) or 1.0
+    step = (width - 2) / max(len(values) - 1, 1)
+    points = [
+        (round(1 + i * step, 1), None if v is None else round(height - 2 - (height - 4) * (v - low) / spread, 1))
+        for i, v in enumerate(values)
+    ]
+    return _path(points)

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kpis.charts import Line, line_chart, nice_ticks, sparkline
+
+values = st.lists(st.one_of(st.none(), st.floats(min_value=-1e6, max_value=1e6)), min_size=1, max_size=40)
+
+
+@given(values=values)
+def test_every_point_lies_inside_the_plot(values: list[float | None]) -> None:
+    chart = line_chart([Line("KPI", list(enumerate(values)))], [str(i) for i in range(len(values))])
+
+    for line in chart.lines:
+        for x, y, _ in line.dots:
+            assert chart.plot_left <= x <= chart.plot_right
+            assert chart.plot_top - 0.1 <= y <= chart.plot_bottom + 0.1
+
+
+@given(low=st.floats(min_value=-1e6, max_value=1e6), high=st.floats(min_value=-1e6, max_value=1e6))
+def test_ticks_cover_the_range(low: float, high: float) -> None:
+    ticks = nice_ticks(low, high)
+
+    assert ticks[0] <= min(low, high)
+    assert ticks[-1] >= max(low, high)
+    assert len(ticks) <= 12
+
+
+def test_a_gap_lifts_the_pen() -> None:
+    chart = line_chart([Line("KPI", [(0, 1.0), (1, None), (2, 3.0)])], ["a", "b", "c"])
+
+    assert chart.lines[0].path.count("M") == 2
+
+
+def test_no_data_gives_an_empty_chart_and_no_sparkline() -> None:
+    assert line_chart([Line("KPI", [(0, None)])], ["a"]).empty
+    assert sparkline([None, 4.0]) == ""
