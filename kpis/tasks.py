@@ -95,7 +95,8 @@ def _batch_lock(batch_id: int) -> Iterator[bool]:
                 cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [IMPORT_LOCK_CLASS, batch_id])
 
 
-def _enqueue_key_results(change: series.SeriesChange) -> None:
+def key_results_enqueue(change: series.SeriesChange) -> None:
+    """Hand the KPIs and days a series recompute changed to the key results that read them (the okrs app)."""
     if change.kpi_ids and change.first_day and change.last_day:
         args = [change.kpi_ids, change.first_day.isoformat(), change.last_day.isoformat()]
         current_app.signature(KEY_RESULTS_TASK, args=args).delay()
@@ -132,7 +133,7 @@ def series_recompute_for_batch_task(batch_id: int) -> list[int]:
     # The service holds the series lock until it commits, so recomputes never interleave.
     with transaction.atomic():
         change = series.series_recompute_for_batch(batch=batch)
-        transaction.on_commit(partial(_enqueue_key_results, change))
+        transaction.on_commit(partial(key_results_enqueue, change))
     _progress_clear(batch_id)
     return change.kpi_ids
 

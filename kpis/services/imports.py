@@ -411,10 +411,10 @@ class _Stage:
     def _diff_then_upsert(self, cursor: Any) -> tuple[int, int, list[int], list[Any], list[int]]:
         cursor.execute(
             f"""CREATE TEMP TABLE {self.changed} AS {self._cells()}
-            SELECT c.measure_id, c.day, c.segment_id, c.value, CASE WHEN o.id IS NULL THEN 1 ELSE 0 END AS inserted
+            SELECT c.measure_id, c.day, c.segment_id, c.value, CASE WHEN o.value IS NULL THEN 1 ELSE 0 END AS inserted
             FROM cells c LEFT JOIN kpis_observation o
                 ON o.measure_id = c.measure_id AND o.day = c.day AND o.segment_id = c.segment_id
-            WHERE o.id IS NULL OR o.value <> c.value"""
+            WHERE o.value IS NULL OR o.value <> c.value"""
         )
         cursor.execute(f"SELECT COALESCE(SUM(inserted), 0), COUNT(*) FROM {self.changed}")
         inserted, changed = cursor.fetchone()

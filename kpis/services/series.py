@@ -212,9 +212,7 @@ def _measure_values_insert(cursor: CursorWrapper, grouping: Grouping) -> None:
     dimension_sql = "NULL" if dimension_id is None else str(int(dimension_id))
     member_join, member_column, group_member, where = "", "''", "", ""
     if dimension_id is not None:
-        member_join = (
-            f"JOIN kpis_segmentmember sm ON sm.segment_id = r.segment_id AND sm.dimension_id = {dimension_id}"
-        )
+        member_join = f"JOIN kpis_segmentmember sm ON sm.segment_id = r.segment_id AND sm.dimension_id = {dimension_id}"
         member_column, group_member = "sm.value", ", sm.value"
         if members is not None:
             where = "WHERE " + _in("sm.value", members, params)

@@ -70,7 +70,7 @@ def test_it_changes_nothing_when_the_same_file_is_imported_again() -> None:
     # given
     first = _import(FILE)
     before = _cells()
-    rows_before = dict(Observation.objects.values_list("id", "batch_id"))
+    rows_before = {(o.measure_id, o.day, o.segment_id): o.batch_id for o in Observation.objects.all()}
 
     # when
     again = _import(FILE)
@@ -80,7 +80,7 @@ def test_it_changes_nothing_when_the_same_file_is_imported_again() -> None:
     assert (again.cells_inserted, again.cells_updated, again.cells_unchanged) == (0, 0, 6)
     assert again.changes == {"measures": [], "days": [], "segments": []}
     assert _cells() == before
-    assert dict(Observation.objects.values_list("id", "batch_id")) == rows_before
+    assert {(o.measure_id, o.day, o.segment_id): o.batch_id for o in Observation.objects.all()} == rows_before
     assert set(rows_before.values()) == {first.pk}
     assert Segment.objects.count() == 2
 

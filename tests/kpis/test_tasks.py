@@ -105,7 +105,7 @@ def test_running_an_import_task_again_changes_nothing(
     batch = _batch(tmp_path, WORKED_EXAMPLES)
     with django_capture_on_commit_callbacks(execute=True):
         tasks.import_batch_process_task.delay(batch.pk)
-    before = list(Observation.objects.values().order_by("id"))
+    before = list(Observation.objects.values().order_by("measure", "day", "segment"))
 
     # when the message is delivered a second time
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
@@ -114,7 +114,7 @@ def test_running_an_import_task_again_changes_nothing(
     # then
     assert result == ImportBatch.Status.SUCCEEDED
     assert callbacks == []
-    assert list(Observation.objects.values().order_by("id")) == before
+    assert list(Observation.objects.values().order_by("measure", "day", "segment")) == before
 
 
 def test_a_dry_run_import_writes_and_enqueues_nothing(

@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import kombu.exceptions
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kpis.models import ImportBatch
 from kpis.services.imports import import_batch_create, import_batch_process
 from kpis.services.series import series_recompute_for_batch
+from kpis.tasks import key_results_enqueue
 
 
 class Command(BaseCommand):
@@ -39,6 +41,11 @@ class Command(BaseCommand):
             return
         change = series_recompute_for_batch(batch=batch)
         self.stdout.write(f"Imported batch {batch.pk}. {summary}; {change.series_values} KPI series values recomputed.")
+        try:
+            key_results_enqueue(change)
+        except kombu.exceptions.OperationalError:
+            # The data and series are committed; only the hand-over failed, and the nightly recompute catches up.
+            self.stderr.write("The broker is unreachable: key results will be brought up to date by the nightly job.")
 
 
 def _error_text(error: dict[str, Any]) -> str:
