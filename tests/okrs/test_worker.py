@@ -13,7 +13,6 @@ from kpis.services.library import kpi_library_load
 from okrs.models import KeyResult, Status
 from okrs.services.objectives import current_quarter
 from okrs.tasks import key_results_recompute_for_kpis_task
-from tests.kpis.test_worker import worker  # noqa: F401 - the shared real-worker fixture
 from tests.okrs.factories import KeyResultFactory, ObjectiveFactory, series
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -21,7 +20,7 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 TIMEOUT_SECONDS = 60
 
 
-def test_the_worker_recomputes_the_key_results_an_import_touched(worker: Path) -> None:  # noqa: F811
+def test_the_worker_recomputes_the_key_results_an_import_touched(worker: Path) -> None:
     # given FCR this quarter at 75 % and "FCR from 70 % to 80 %", not computed yet
     kpi_library_load()
     fcr = Kpi.objects.get(key="first_contact_resolution_rate")
