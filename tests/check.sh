@@ -15,6 +15,16 @@ export DATA_DIR="${DATA_DIR:-$PWD/data/test}"
 
 tests/services.sh
 
+# The browser tests drive Debian's Chromium (no browser downloads work here, so not Playwright's own build).
+if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
+    echo "Installing Chromium for the browser tests…"
+    if [ "$(id -u)" = 0 ]; then apt_get=(apt-get); else apt_get=(sudo apt-get); fi
+    "${apt_get[@]}" update -qq && "${apt_get[@]}" install -y -qq chromium >/dev/null || {
+        echo "ERROR: could not install Chromium; install the 'chromium' package or set CHROMIUM_PATH." >&2
+        exit 1
+    }
+fi
+
 uv sync --frozen --quiet
 echo "== ruff check" && uv run --frozen ruff check .
 echo "== ruff format --check" && uv run --frozen ruff format --check .
