@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from datetime import date
+from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
 from kpis.models import Dimension
 from okrs.models import KeyResult, ProgressSnapshot, Status
@@ -104,3 +106,26 @@ def test_loading_the_seeds_example_twice_changes_nothing(tmp_path: Path) -> None
     assert KeyResult.objects.count() == 3
     assert sum(kr.initiatives.count() for kr in KeyResult.objects.all()) == 3
     assert sum(kr.guardrails.count() for kr in KeyResult.objects.all()) == 1
+
+
+def test_the_import_command_brings_the_key_results_up_to_date(tmp_path: Path) -> None:
+    # given the seeds' objective for Tier 1 and last quarter's data, the key results computed on it
+    measurements_import(tmp_path, _last_quarter_and_this_one()[:1], name="last-quarter.csv")
+    team = TeamFactory(name="Tier 1")
+    objective = seeds_objective_upsert(
+        team=team, owner=UserFactory(), period=quarter("2026-Q1"), dimension=Dimension.objects.get(key="team")
+    )
+    path = tmp_path / "this-quarter.csv"
+    path.write_text(
+        "date,team,channel,total_contacts,escalated_contacts\n2026-02-01,Tier 1,phone,1000,110\n", encoding="utf-8"
+    )
+
+    # when this quarter's file is imported on the command line (tasks run in-process in tests)
+    call_command("import_measurements", str(path), stdout=StringIO())
+
+    # then the escalation key result reads it: 11 % against 12.5 % -> 10 %, 60 % of the way
+    kr1 = objective.key_results.order_by("id").first()
+    assert kr1 is not None
+    kr1.refresh_from_db()
+    assert kr1.current_value == pytest.approx(11.0)
+    assert kr1.progress == pytest.approx(60.0)
