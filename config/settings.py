@@ -126,6 +126,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# WhiteNoise serves from the app folders (below) but expects STATIC_ROOT to exist, collected or not.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "config" / "static"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"

@@ -1,4 +1,4 @@
-"""The admin: the web front until the KPI pages exist. Writes of definitions go through the services."""
+"""The admin, for operators. Writes of definitions go through the services and the pages' own forms."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from kpis.forms import KpiForm
 from kpis.models import Benchmark, Dimension, ImportBatch, Kpi, KpiTarget, Measure, Period, SeriesValue
-from kpis.services.definitions import kpi_formula_check, kpi_save
+from kpis.services.definitions import kpi_save
 
 
 class _ReadOnlyAdmin(admin.ModelAdmin):
@@ -43,34 +43,6 @@ class DimensionAdmin(admin.ModelAdmin):
 class BenchmarkInline(admin.TabularInline):
     model = Benchmark
     extra = 0
-
-
-class KpiForm(forms.ModelForm):
-    class Meta:
-        model = Kpi
-        fields = [
-            "key",
-            "name",
-            "category",
-            "description",
-            "formula",
-            "unit",
-            "decimals",
-            "direction",
-            "indicator",
-            "green_min",
-            "green_max",
-            "amber_min",
-            "amber_max",
-            "related",
-        ]
-
-    def clean_formula(self) -> str:
-        # The same check as the service, shown next to the field (unknown measure, bad syntax).
-        try:
-            return kpi_formula_check(text=self.cleaned_data["formula"]).text
-        except ValidationError as error:
-            raise ValidationError(error.message_dict["formula"]) from None
 
 
 @admin.register(Kpi)

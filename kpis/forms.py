@@ -7,11 +7,13 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 
 from kpis import periods, readers
 from kpis.models import Dimension, Direction, Kpi
+from kpis.services.definitions import kpi_formula_check
 
 UPLOAD_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm")
 
@@ -60,6 +62,13 @@ class KpiForm(forms.ModelForm):
             # Files, formulas and the API name the KPI by its key: renaming it would break them silently.
             self.fields["key"].disabled = True
             self.fields["key"].help_text = "The key cannot change: files, formulas and the API use it."
+
+    def clean_formula(self) -> str:
+        # The service's own check, shown next to the field: unknown measure, bad syntax.
+        try:
+            return kpi_formula_check(text=self.cleaned_data["formula"]).text
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["formula"]) from None
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
