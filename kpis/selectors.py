@@ -78,6 +78,21 @@ def kpi_values_to_date(
 
     What a progress snapshot taken on that day showed, rebuilt from the observations as they are now.
     """
+    if dimension is None:
+        return _values_to_date(kpi, start, end, None, None).get("", [])
+    return _values_to_date(kpi, start, end, dimension, member).get(member, [])
+
+
+def kpi_values_to_date_by_member(
+    *, kpi: Kpi, start: dt.date, end: dt.date, dimension: Dimension
+) -> dict[str, list[tuple[dt.date, float | None]]]:
+    """`kpi_values_to_date` for every member of `dimension` at once, in one query."""
+    return _values_to_date(kpi, start, end, dimension, None)
+
+
+def _values_to_date(
+    kpi: Kpi, start: dt.date, end: dt.date, dimension: Dimension | None, member: str | None
+) -> dict[str, list[tuple[dt.date, float | None]]]:
     measures = {m.key: m for m in kpi.measures.all()}
     parsed = formula.parse(kpi.formula, measures)
     columns = {key: f"m{index}" for index, key in enumerate(parsed.measures)}
@@ -86,26 +101,32 @@ def kpi_values_to_date(
         for key, column in columns.items()
     )
     params: list[Any] = []
-    member_join = ""
+    # PostgreSQL refuses a constant in GROUP BY: overall groups by day alone.
+    member_join, member_column, by_member = "", "''", ""
     if dimension is not None:
-        member_join = (
-            "JOIN kpis_segmentmember sm ON sm.segment_id = o.segment_id AND sm.dimension_id = %s AND sm.value = %s"
-        )
-        params.extend([dimension.id, member])
+        member_join = "JOIN kpis_segmentmember sm ON sm.segment_id = o.segment_id AND sm.dimension_id = %s"
+        member_column, by_member = "sm.value", "sm.value, "
+        params.append(dimension.id)
+        if member is not None:
+            member_join += " AND sm.value = %s"
+            params.append(member)
     ids = [m.id for m in measures.values()]
     params.extend([*ids, start, end])
     sql = f"""
-        SELECT day, {parsed.to_sql(lambda key: columns[key])} FROM (
-            SELECT o.day AS day, {running}
+        SELECT member, day, {parsed.to_sql(lambda key: columns[key])} FROM (
+            SELECT {member_column} AS member, o.day AS day, {running}
             FROM kpis_observation o {member_join}
             WHERE o.measure_id IN ({", ".join(["%s"] * len(ids))}) AND o.day >= %s AND o.day < %s
-            GROUP BY o.day
-            WINDOW w AS (ORDER BY o.day)
-        ) running ORDER BY day
+            GROUP BY {by_member}o.day
+            WINDOW w AS ({"PARTITION BY sm.value " if dimension is not None else ""}ORDER BY o.day)
+        ) running ORDER BY member, day
     """
+    found: dict[str, list[tuple[dt.date, float | None]]] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [(_as_date(day), value) for day, value in cursor.fetchall()]
+        for each_member, day, value in cursor.fetchall():
+            found.setdefault(each_member, []).append((_as_date(day), value))
+    return found
 
 
 def _only(measure_id: int) -> str:

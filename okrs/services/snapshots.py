@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from django.db import transaction
 
 from kpis.models import Dimension, Kpi
-from kpis.selectors import kpi_values_to_date
+from kpis.selectors import kpi_values_to_date, kpi_values_to_date_by_member
 from okrs import progress
 from okrs.models import CheckIn, Guardrail, KeyResult, Objective, ProgressSnapshot
 from okrs.services import evaluation
@@ -84,9 +84,15 @@ def _kpi_to_date(
 ) -> dict[date, float | None]:
     key = (kpi.pk, dimension.pk if dimension else None, member, start, days[-1])
     if key not in histories:
-        histories[key] = kpi_values_to_date(
-            kpi=kpi, start=start, end=days[-1] + timedelta(days=1), dimension=dimension, member=member
-        )
+        end = days[-1] + timedelta(days=1)
+        if dimension is None:
+            histories[key] = kpi_values_to_date(kpi=kpi, start=start, end=end)
+        else:
+            # One read serves every member of the dimension: key results on its other members usually follow.
+            by_member = kpi_values_to_date_by_member(kpi=kpi, start=start, end=end, dimension=dimension)
+            for each_member, points in by_member.items():
+                histories[(kpi.pk, dimension.pk, each_member, start, days[-1])] = points
+            histories.setdefault(key, [])
     return _carried_forward(histories[key], days)
 
 

@@ -7,7 +7,13 @@ from pytest_django.fixtures import Settings as SettingsWrapper
 
 from kpis.models import Aggregation, Dimension, Kpi, KpiTarget, SeriesValue
 from kpis.periods import Grain
-from kpis.selectors import kpi_series_values, kpi_target_results, kpi_values_to_date, series_inputs
+from kpis.selectors import (
+    kpi_series_values,
+    kpi_target_results,
+    kpi_values_to_date,
+    kpi_values_to_date_by_member,
+    series_inputs,
+)
 from kpis.services.calendar import period_for_label
 from kpis.services.definitions import kpi_upsert, measure_upsert
 from kpis.services.series import Scope, series_recompute, series_recompute_all
@@ -218,3 +224,18 @@ def test_targets_get_a_status_from_the_actual_value_of_their_period(escalation_r
         ("2026-03", pytest.approx(12.0), Rag.AMBER),
         ("2026-04", None, None),
     ]
+
+
+def test_values_to_date_by_member_match_one_member_at_a_time(escalation_rate: Kpi, observe: Observe) -> None:
+    for offset, team, escalated, total in [(0, "Tier 1", 10, 100), (2, "Tier 1", 40, 1000), (1, "Tier 2", 5, 50)]:
+        observe("escalated_contacts", MARCH + dt.timedelta(days=offset), escalated, team=team)
+        observe("total_contacts", MARCH + dt.timedelta(days=offset), total, team=team)
+    team = Dimension.objects.get(key="team")
+    window = {"kpi": escalation_rate, "start": dt.date(2026, 3, 1), "end": dt.date(2026, 4, 1)}
+
+    by_member = kpi_values_to_date_by_member(dimension=team, **window)
+
+    assert set(by_member) == {"Tier 1", "Tier 2"}
+    for member, values in by_member.items():
+        assert values == kpi_values_to_date(dimension=team, member=member, **window)
+    assert by_member["Tier 2"] == [(MARCH + dt.timedelta(days=1), pytest.approx(10.0))]
