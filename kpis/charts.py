@@ -7,7 +7,7 @@ Points are (position, value) with positions 0..n-1 along the x axis (periods or 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 WIDTH, HEIGHT = 640, 240
@@ -21,12 +21,15 @@ class Line:
     label: str
     points: Sequence[tuple[float, float | None]]
     style: str = "actual"
+    # Markers with the value as a tooltip; None marks the actual line's points unless it is long.
+    dots: bool | None = None
 
 
 @dataclass(frozen=True)
 class Tick:
     at: float
     label: str
+    anchor: str = "middle"  # SVG text-anchor: the edge labels lean inwards so they are never clipped
 
 
 @dataclass(frozen=True)
@@ -103,15 +106,36 @@ def line_chart(
             label=line.label,
             style=line.style,
             path=_path([(x(p), None if v is None else y(v)) for p, v in line.points]),
-            dots=[(x(p), y(v), value_format.format(v)) for p, v in line.points if v is not None],
+            dots=[(x(p), y(v), value_format.format(v)) for p, v in line.points if v is not None]
+            if _wants_dots(line)
+            else [],
         )
         for line in lines
     ]
-    every = max(1, math.ceil(len(x_labels) / 8))
-    x_ticks = [Tick(x(i), label) for i, label in enumerate(x_labels) if i % every == 0 or i == len(x_labels) - 1]
+    x_ticks = _x_ticks(x_labels, x)
     y_ticks = [Tick(y(t), value_format.format(t)) for t in ticks]
     legend = [(line.label, line.style) for line in lines if line.label]
     return Chart(width, height, drawn, y_ticks, x_ticks, *plot, legend=legend)
+
+
+def _wants_dots(line: Line) -> bool:
+    if line.dots is not None:
+        return line.dots
+    return line.style == "actual" and len(line.points) <= 40
+
+
+def _x_ticks(labels: Sequence[str], x: Callable[[float], float]) -> list[Tick]:
+    """At most about eight labels, always the first and the last, never two crowding each other."""
+    every = max(1, math.ceil(len(labels) / 8))
+    last = len(labels) - 1
+    chosen = [i for i in range(0, last + 1, every)]
+    if chosen[-1] != last:
+        # The last label matters most (where we are now): it replaces a regular one too close to it.
+        if last - chosen[-1] < every * 0.6 and len(chosen) > 1:
+            chosen.pop()
+        chosen.append(last)
+    anchors = {0: "start", last: "end"} if last > 0 else {}
+    return [Tick(x(i), labels[i], anchors.get(i, "middle")) for i in chosen]
 
 
 def _path(points: Sequence[tuple[float, float | None]]) -> str:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -36,3 +38,24 @@ def test_a_gap_lifts_the_pen() -> None:
 def test_no_data_gives_an_empty_chart_and_no_sparkline() -> None:
     assert line_chart([Line("KPI", [(0, None)])], ["a"]).empty
     assert sparkline([None, 4.0]) == ""
+
+
+def test_the_last_label_is_kept_and_never_crowds_the_one_before() -> None:
+    labels = [f"W{i}" for i in range(19)]
+
+    ticks = line_chart([Line("KPI", [(i, float(i)) for i in range(19)])], labels).x_ticks
+
+    assert ticks[0].label == "W0"
+    assert ticks[0].anchor == "start"
+    assert ticks[-1].label == "W18"
+    assert ticks[-1].anchor == "end"
+    gaps = [b.at - a.at for a, b in itertools.pairwise(ticks)]
+    assert min(gaps) >= 0.6 * max(gaps)
+
+
+def test_long_lines_have_no_dots_unless_asked() -> None:
+    points = [(i, float(i)) for i in range(60)]
+
+    chart = line_chart([Line("KPI", points), Line("Asked", points, dots=True)], [str(i) for i in range(60)])
+
+    assert [len(line.dots) for line in chart.lines] == [0, 60]
