@@ -107,7 +107,7 @@ def _generate(days: int) -> int:
                     [measure.id, batch.id, first, first + dt.timedelta(days=days - 1)],
                 )
         cursor = connection.cursor()
-        cursor.execute("ANALYZE kpis_observation")
+        cursor.execute("ANALYZE")
     return Observation.objects.count()
 
 

@@ -318,6 +318,11 @@ class _Stage:
                 for dimension, member in zip(dimensions, combination, strict=True)
             ]
             SegmentMember.objects.bulk_create(members, ignore_conflicts=True)
+            if connection.vendor == "postgresql":
+                # Small tables whose statistics lag after a burst of new segments: planned blind, the joins from
+                # observations to segment members turn into nested loops (measured: 1.6 s instead of 43 ms).
+                with connection.cursor() as cursor:
+                    cursor.execute("ANALYZE kpis_segment, kpis_segmentmember")
         return {combination: ids[key] for combination, key in keys.items()}
 
     def _cells(self) -> str:
