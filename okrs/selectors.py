@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Prefetch, QuerySet
 
-from kpis.models import Period
+from kpis.models import Dimension, Kpi, Period, SeriesValue
 from okrs import progress
-from okrs.models import CheckIn, KeyResult, Objective, ProgressSnapshot, Team
+from okrs.models import CheckIn, KeyResult, Membership, Objective, ProgressSnapshot, Team
 
 
 def teams_for_user(*, user: User | AnonymousUser) -> QuerySet[Team]:
@@ -17,6 +17,24 @@ def teams_for_user(*, user: User | AnonymousUser) -> QuerySet[Team]:
     if getattr(user, "is_superuser", False):
         return Team.objects.all()
     return Team.objects.filter(memberships__user=user).distinct()
+
+
+def teams_editable_by(*, user: User | AnonymousUser) -> QuerySet[Team]:
+    """The teams whose objectives the user may plan: where they are an editor or an admin; every team for a
+    superuser."""
+    if not user.is_authenticated:
+        return Team.objects.none()
+    if getattr(user, "is_superuser", False):
+        return Team.objects.all()
+    roles = [Membership.Role.EDITOR, Membership.Role.ADMIN]
+    return Team.objects.filter(memberships__user=user, memberships__role__in=roles).distinct()
+
+
+def kpi_segment_members(*, kpi: Kpi, dimension: Dimension) -> QuerySet[SeriesValue, str]:
+    """The members of `dimension` the KPI's series has values for, in name order: the segments a key result can
+    follow."""
+    members = SeriesValue.objects.filter(kpi=kpi, dimension=dimension).order_by("member")
+    return members.values_list("member", flat=True).distinct()
 
 
 def objectives_for_user(

@@ -65,7 +65,9 @@ def inputs_load(key_results: Sequence[KeyResult]) -> Inputs:
     """Everything `key_results` read. Fetches a superset (every member of the KPIs and periods involved), which
     costs far less than one query per key result."""
     inputs = Inputs(baseline_periods=_baseline_periods(key_results))
-    for guardrail in Guardrail.objects.filter(key_result__in=key_results).select_related("kpi", "dimension"):
+    # The planning form previews a key result before it is saved: an unsaved one has no guardrails or check-ins.
+    saved = [kr for kr in key_results if kr.pk is not None]
+    for guardrail in Guardrail.objects.filter(key_result__in=saved).select_related("kpi", "dimension"):
         inputs.guardrails[guardrail.key_result_id].append(guardrail)
     kpi_ids = {kr.kpi_id for kr in key_results if kr.kpi_id is not None}
     period_ids = {kr.objective.period_id for kr in key_results} | {p.pk for p in inputs.baseline_periods.values()}
@@ -89,7 +91,7 @@ def inputs_load(key_results: Sequence[KeyResult]) -> Inputs:
         ):
             if value is not None:
                 inputs.weeks[(kpi_id, dimension_id, member)].append((start, value))
-    manual = [kr.pk for kr in key_results if kr.kpi_id is None]
+    manual = [kr.pk for kr in saved if kr.kpi_id is None]
     if manual:
         check_ins = CheckIn.objects.filter(key_result_id__in=manual).order_by("day", "created_at", "id")
         for key_result_id, day, value in check_ins.values_list("key_result_id", "day", "value"):

@@ -118,6 +118,29 @@ def objective_update(*, objective: Objective, **fields: Any) -> Objective:
     return objective
 
 
+# Draft -> active -> closed; a closed objective may be reopened, an active one set back to draft.
+_STATE_MOVES = {
+    Objective.State.DRAFT: {Objective.State.ACTIVE},
+    Objective.State.ACTIVE: {Objective.State.CLOSED, Objective.State.DRAFT},
+    Objective.State.CLOSED: {Objective.State.ACTIVE},
+}
+
+
+@transaction.atomic
+def objective_state_set(*, objective: Objective, state: str) -> Objective:
+    """Move the objective to `state` and recompute its key results, so that an activated objective shows its
+    progress at once and a closed one keeps the reading it closed with."""
+    if state not in _STATE_MOVES.get(Objective.State(objective.state), set()):
+        current = Objective.State(objective.state).label.lower()
+        raise ValidationError({"state": f"A {current} objective cannot become {state}."})
+    objective.state = state
+    objective.full_clean()
+    objective.save(update_fields=["state", "updated_at"])
+    for key_result in objective.key_results.all():
+        key_result_recompute(key_result=key_result)
+    return objective
+
+
 _KEY_RESULT_FIELDS = {
     "title",
     "kind",

@@ -1,0 +1,164 @@
+"""Benchmark: server-side time to render the dashboard and the scorecard for a quarter with 200 objectives and
+1,000 key results, p50 and p95 over repeated requests, through Django's test client and over HTTP with gunicorn,
+each against a trivial view (`/health/`) in the same run. Goal: p95 <= 150 ms.
+
+Run: uv run python bench/pages_bench.py [--requests 40]
+Uses the OKR benchmark's database and data (bench/okr_bench.py builds them when missing): 200 active objectives of
+five key results each, in the quarter of 2026-11-15, over 5,260,800 observations.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+os.environ.setdefault("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/okr_bench_okrs")
+
+from _setup import BENCH_DATABASE_URL, ROOT, django_setup
+from okr_bench import _key_results_ensure
+from series_bench import _generate
+
+GOAL_P95_MS = 150.0
+PAGES = {"dashboard": "/", "scorecard": "/scorecard/", "trivial view": "/health/"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument("--days", type=int, default=1096)
+    args = parser.parse_args()
+    django_setup()
+    session_key = _data_ensure(args.days)
+
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session_key
+    print(f"{args.requests} requests per page after 3 warm-ups; milliseconds")
+    print(_header())
+    for name, path in PAGES.items():
+        print(_row(f"test client  {name}", _times(lambda p=path: _get_client(client, p), args.requests)))
+    with _gunicorn() as base:
+        for name, path in PAGES.items():
+            url = base + path
+            print(_row(f"gunicorn     {name}", _times(lambda u=url: _get_http(u, session_key), args.requests)))
+
+
+def _data_ensure(days: int) -> str:
+    """The OKR benchmark's quarter, computed, and a signed-in superuser's session key."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.auth.models import User
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from kpis.models import SeriesValue
+    from kpis.services.library import kpi_library_load
+    from kpis.services.series import series_recompute_all
+    from okrs.models import KeyResult
+    from okrs.services.recompute import key_results_recompute_all
+
+    kpi_library_load()
+    _generate(days)
+    if not SeriesValue.objects.exists():
+        series_recompute_all()
+    _key_results_ensure()
+    if KeyResult.objects.filter(computed_at__isnull=True).exists():
+        key_results_recompute_all()
+    user = User.objects.filter(username="bench-viewer").first() or User.objects.create_superuser(
+        "bench-viewer", password=None
+    )
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    assert session.session_key is not None
+    return session.session_key
+
+
+def _get_client(client: object, path: str) -> None:
+    response = client.get(path)  # type: ignore[attr-defined]
+    assert response.status_code == 200, (path, response.status_code)
+
+
+def _get_http(url: str, session_key: str) -> None:
+    from django.conf import settings
+
+    request = urllib.request.Request(url, headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={session_key}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 200, (url, response.status)
+        response.read()
+
+
+def _times(call: Callable[[], None], requests: int) -> list[float]:
+    for _ in range(3):
+        call()
+    runs = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        call()
+        runs.append((time.perf_counter() - started) * 1000)
+    return runs
+
+
+def _header() -> str:
+    return f"{'':34} {'p50':>8} {'p95':>8} {'max':>8}"
+
+
+def _row(label: str, runs: list[float]) -> str:
+    p95 = statistics.quantiles(runs, n=20)[-1]
+    verdict = (
+        ""
+        if "trivial" in label
+        else ("  (goal p95 <= 150: met)" if p95 <= GOAL_P95_MS else "  (goal p95 <= 150: missed)")
+    )
+    return f"{label:34} {statistics.median(runs):8.1f} {p95:8.1f} {max(runs):8.1f}{verdict}"
+
+
+class _gunicorn:
+    """gunicorn serving the app on a free local port, one sync worker, for the length of the `with` block."""
+
+    def __enter__(self) -> str:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        env = os.environ | {
+            "DATABASE_URL": BENCH_DATABASE_URL,
+            "DEBUG": "false",
+            "SECURE_COOKIES": "false",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-" + "x1y2z3" * 10),
+        }
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/health/", timeout=2).read()
+                return base
+            except OSError:
+                time.sleep(0.2)
+        self.process.kill()
+        raise RuntimeError("gunicorn did not start")
+
+    def __exit__(self, *exc: object) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    main()

@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from django.urls import URLPattern, URLResolver
+
+from okrs.views import dashboard, key_results, planning, scorecard
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    *dashboard.urlpatterns,
+    *planning.urlpatterns,
+    *key_results.urlpatterns,
+    *scorecard.urlpatterns,
+]

@@ -1,0 +1,106 @@
+"""The dashboard: a quarter's objectives per team with their key results, roll-ups and the alignment tree."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import URLPattern, path
+from django.utils import timezone
+from django_htmx.middleware import HtmxDetails
+
+from kpis import periods
+from kpis.models import Period
+from kpis.services.calendar import period_for
+from okrs.forms import DashboardFilterForm, PeriodTeamForm
+from okrs.models import Status
+from okrs.scorecard import (
+    ObjectiveSummary,
+    alignment_tree,
+    group_by_team,
+    objective_summary_for,
+    objectives_with_key_results,
+    periods_with_objectives,
+    rollup,
+)
+
+# Above this many objectives on the page, key results load when an objective is opened: a page of a thousand key
+# result rows is slow to send and too long to read.
+INLINE_KEY_RESULTS_UP_TO = 40
+
+
+def span_of(period: Period) -> periods.Span:
+    return periods.Span(period.start, period.end, periods.Grain(period.grain), period.label)
+
+
+def chosen_period(form: PeriodTeamForm) -> Period:
+    """The period a validated form names, else the current quarter; a bad label is named by the form, not used."""
+    span = form.cleaned_data.get("period")
+    if span is None:
+        fy_start = settings.FISCAL_YEAR_START_MONTH
+        span = periods.containing(timezone.localdate(), periods.Grain.QUARTER, fy_start)
+    return period_for(span=span)
+
+
+def neighbours(period: Period) -> tuple[str, str]:
+    fy_start = settings.FISCAL_YEAR_START_MONTH
+    span = span_of(period)
+    return periods.preceding(span, fy_start).label, periods.following(span, fy_start).label
+
+
+def _matches(summary: ObjectiveSummary, status: str) -> bool:
+    return not status or summary.status == status or any(kr.status == status for kr in summary.key_results)
+
+
+def _context(request: HttpRequest) -> dict[str, Any]:
+    user = request.user
+    form = DashboardFilterForm(request.GET, user=user)
+    form.is_valid()
+    period = chosen_period(form)
+    team = form.cleaned_data.get("team")
+    status = form.cleaned_data.get("status") or ""
+    everything = objectives_with_key_results(user=user, period=period)
+    shown = [s for s in everything if (team is None or s.objective.team_id == team.pk) and _matches(s, status)]
+    previous_label, next_label = neighbours(period)
+    return {
+        "nav": "dashboard",
+        "form": form,
+        "period": period,
+        "period_last_day": span_of(period).last_day,
+        "previous_label": previous_label,
+        "next_label": next_label,
+        "quarters": periods_with_objectives(user=user, period=period),
+        "team": team,
+        "status": status,
+        "status_label": Status(status).label if status else "",
+        "groups": group_by_team(shown),
+        "rollup": rollup(shown),
+        "tree": alignment_tree(everything),
+        "has_objectives": bool(everything),
+        "is_filtered": team is not None or bool(status),
+        "compact": len(shown) > INLINE_KEY_RESULTS_UP_TO,
+    }
+
+
+def dashboard(request: HttpRequest) -> HttpResponse:
+    context = _context(request)
+    htmx: HtmxDetails | None = getattr(request, "htmx", None)
+    if htmx:
+        return render(request, "okrs/partials/dashboard_body.html", context)
+    return render(request, "okrs/dashboard.html", context)
+
+
+def objective_key_results(request: HttpRequest, pk: int) -> HttpResponse:
+    """An objective's key results, for a dashboard too long to show them all at once."""
+    summary = objective_summary_for(user=request.user, pk=pk)
+    if summary is None:
+        raise Http404("No such objective in your teams.")
+    return render(request, "okrs/partials/key_result_list.html", {"summary": summary})
+
+
+urlpatterns: list[URLPattern] = [
+    path("", dashboard, name="dashboard"),
+    path("objectives/<int:pk>/key-results/", objective_key_results, name="dashboard_key_results"),
+]

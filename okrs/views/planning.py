@@ -1,0 +1,368 @@
+"""Quarter planning: the period's objectives per team, creating and editing objectives and key results, with the
+key result previewed from the data before it is saved."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import URLPattern, path, reverse
+from django.views.decorators.http import require_POST
+
+from kpis import periods
+from kpis.formatting import format_value
+from kpis.models import Kpi, Period
+from kpis.selectors import kpi_series_values
+from kpis.services.calendar import period_for_label
+from okrs.forms_planning import GUARDRAIL_FIELDS, KeyResultForm, ObjectiveForm, errors_onto, key_result_initial
+from okrs.models import KeyResult, Objective, Team
+from okrs.selectors import objective_progress, objectives_for_user, teams_editable_by, teams_for_user
+from okrs.services.activity import initiative_create
+from okrs.services.inputs import span_of
+from okrs.services.objectives import (
+    current_quarter,
+    guardrail_create,
+    key_result_create,
+    key_result_update,
+    objective_create,
+    objective_state_set,
+    objective_update,
+)
+from okrs.services.preview import Preview
+
+RECENT_VALUES = 6
+
+
+@dataclass(frozen=True)
+class KeyResultRow:
+    key_result: KeyResult
+    asks: str
+    current: str
+
+
+@dataclass(frozen=True)
+class ObjectiveRow:
+    objective: Objective
+    progress: float | None
+    key_results: list[KeyResultRow]
+
+
+@dataclass(frozen=True)
+class TeamPlan:
+    team: Team
+    editable: bool
+    objectives: list[ObjectiveRow]
+
+
+def _fiscal_start() -> int:
+    return int(settings.FISCAL_YEAR_START_MONTH)
+
+
+def _chosen_period(request: HttpRequest) -> tuple[Period, str]:
+    """The period asked for in ?period=, else the current quarter; and the error when the label names none."""
+    label = request.GET.get("period", "").strip()
+    if label:
+        try:
+            return period_for_label(label=label), ""
+        except ValueError as error:
+            return current_quarter(), str(error)
+    return current_quarter(), ""
+
+
+def planning(request: HttpRequest) -> HttpResponse:
+    period, period_error = _chosen_period(request)
+    editable = set(teams_editable_by(user=request.user).values_list("pk", flat=True))
+    by_team: dict[int, list[ObjectiveRow]] = {}
+    for objective in objectives_for_user(user=request.user, period=period):
+        key_results = [_key_result_row(kr) for kr in objective.key_results.all()]
+        row = ObjectiveRow(objective, objective_progress(objective=objective), key_results)
+        by_team.setdefault(objective.team_id, []).append(row)
+    plans = [
+        TeamPlan(team, team.pk in editable, by_team.get(team.pk, [])) for team in teams_for_user(user=request.user)
+    ]
+    # The teams the user plans for come first; those they only watch follow.
+    plans.sort(key=lambda plan: not plan.editable)
+    span = span_of(period)
+    context = {
+        "nav": "planning",
+        "period": period,
+        "period_error": period_error,
+        "last_day": span.last_day,
+        "period_input": request.GET.get("period", period.label),
+        "previous_label": periods.preceding(span, _fiscal_start()).label,
+        "next_label": periods.following(span, _fiscal_start()).label,
+        "plans": plans,
+        "can_plan": bool(editable),
+        "states": Objective.State,
+    }
+    return render(request, "okrs/planning.html", context)
+
+
+def value_formatter(key_result: KeyResult) -> Callable[[float | None], str]:
+    """Numbers of a key result as people read them: by its KPI's unit, or as typed for a manual number."""
+    kpi = key_result.kpi
+    if kpi is None:
+        return lambda value: "\u2014" if value is None else f"{value:,g}"
+    return lambda value: format_value(value, kpi.unit, kpi.decimals)
+
+
+def _key_result_row(key_result: KeyResult) -> KeyResultRow:
+    """What a key result asks for in a few words, from what the last recompute stored."""
+    fmt = value_formatter(key_result)
+    kind = key_result.kind
+    if kind == KeyResult.Kind.MILESTONE:
+        asks = "Milestone"
+    elif kind == KeyResult.Kind.KPI_THRESHOLD and key_result.threshold_mode == KeyResult.ThresholdMode.WITHIN:
+        asks = f"Stay within {fmt(key_result.band_min)} {EN_DASH} {fmt(key_result.band_max)}"
+    elif kind == KeyResult.Kind.KPI_THRESHOLD:
+        asks = f"{KeyResult.ThresholdMode(key_result.threshold_mode).label} {fmt(key_result.target_value)}"
+    elif kind == KeyResult.Kind.KPI_RELATIVE and key_result.change_percent is not None:
+        asks = (
+            f"{signed_percent(key_result.change_percent)}: "
+            f"{fmt(key_result.baseline_value)} → {fmt(key_result.target_value)}"
+        )
+    else:
+        asks = f"{fmt(key_result.baseline_value)} → {fmt(key_result.target_value)}"
+    current = "" if kind == KeyResult.Kind.MILESTONE else fmt(key_result.current_value)
+    return KeyResultRow(key_result, asks, current)
+
+
+def _planning_url(period: Period) -> str:
+    return f"{reverse('planning')}?period={period.label}"
+
+
+def _objective_for_editing(request: HttpRequest, pk: int) -> Objective:
+    """The objective, if the user sees its team (else 404) and may plan for it (else 403)."""
+    objective = get_object_or_404(objectives_for_user(user=request.user).prefetch_related(None), pk=pk)
+    if not teams_editable_by(user=request.user).filter(pk=objective.team_id).exists():
+        raise PermissionDenied("Only the team's editors and admins can change its objectives.")
+    return objective
+
+
+def objective_create_view(request: HttpRequest) -> HttpResponse:
+    initial = {"period": request.GET.get("period") or current_quarter().label, "owner": request.user.pk, "weight": 1}
+    if request.GET.get("team", "").isdigit():
+        initial["team"] = int(request.GET["team"])
+    form = ObjectiveForm(request.POST or None, user=request.user, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            objective = objective_create(**form.objective_fields())
+        except ValidationError as error:
+            errors_onto(form, error)
+        else:
+            messages.success(request, f"Objective “{objective.title}” created as a draft. Now add its key results.")
+            return redirect("key_result_create", pk=objective.pk)
+    return render(request, "okrs/objective_form.html", {"nav": "planning", "form": form, "objective": None})
+
+
+def objective_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    objective = _objective_for_editing(request, pk)
+    initial = {
+        "title": objective.title,
+        "description": objective.description,
+        "team": objective.team_id,
+        "owner": objective.owner_id,
+        "period": objective.period.label,
+        "parent_objective": objective.parent_objective_id,
+        "parent_key_result": objective.parent_key_result_id,
+        "weight": objective.weight,
+    }
+    form = ObjectiveForm(request.POST or None, user=request.user, objective=objective, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            objective_update(objective=objective, **form.objective_fields())
+        except ValidationError as error:
+            errors_onto(form, error)
+            objective.refresh_from_db()
+        else:
+            messages.success(request, f"Objective “{objective.title}” saved.")
+            return redirect(_planning_url(objective.period))
+    return render(request, "okrs/objective_form.html", {"nav": "planning", "form": form, "objective": objective})
+
+
+@require_POST
+def objective_state(request: HttpRequest, pk: int) -> HttpResponse:
+    objective = _objective_for_editing(request, pk)
+    try:
+        objective_state_set(objective=objective, state=request.POST.get("state", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        done = {"active": "is active: its key results are computed", "closed": "is closed", "draft": "is a draft"}
+        messages.success(request, f"“{objective.title}” {done[objective.state]}.")
+    return redirect(_planning_url(objective.period))
+
+
+def _key_result_save(form: KeyResultForm, objective: Objective, key_result: KeyResult | None) -> KeyResult:
+    """The key result with its guardrail and initiatives, all or nothing."""
+    with transaction.atomic():
+        if key_result is None:
+            key_result = key_result_create(objective=objective, **form.key_result_fields())
+        else:
+            key_result = key_result_update(key_result=key_result, **form.key_result_fields())
+        guardrail = form.guardrail()
+        if guardrail is not None:
+            guardrail_create(
+                key_result=key_result, dimension=key_result.dimension, member=key_result.member, **guardrail
+            )
+        if "initiatives" in form.fields:
+            for title in form.initiative_titles():
+                initiative_create(key_result=key_result, title=title)
+    return key_result
+
+
+def _key_result_form_page(
+    request: HttpRequest, objective: Objective, key_result: KeyResult | None, initial: dict[str, Any]
+) -> HttpResponse:
+    form = KeyResultForm(request.POST or None, objective=objective, key_result=key_result, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = _key_result_save(form, objective, key_result)
+        except ValidationError as error:
+            errors_onto(form, error)
+        else:
+            messages.success(request, f"Key result “{saved.title}” saved.")
+            return redirect("key_result_detail", pk=saved.pk)
+    context = {
+        "nav": "planning",
+        "form": form,
+        "objective": objective,
+        "key_result": key_result,
+        "guardrails": list(key_result.guardrails.select_related("kpi")) if key_result else [],
+        **_form_extras(form),
+    }
+    return render(request, "okrs/key_result_form.html", context)
+
+
+def key_result_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+    objective = _objective_for_editing(request, pk)
+    return _key_result_form_page(request, objective, None, {"weight": 1})
+
+
+def key_result_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    key_result = get_object_or_404(KeyResult.objects.select_related("baseline_period"), pk=pk)
+    objective = _objective_for_editing(request, key_result.objective_id)
+    return _key_result_form_page(request, objective, key_result, key_result_initial(key_result))
+
+
+def _form_extras(form: KeyResultForm) -> dict[str, Any]:
+    return {"recent": _recent_values(form), "preview": None}
+
+
+@dataclass(frozen=True)
+class RecentValues:
+    kpi: Kpi
+    segment: str
+    values: list[tuple[str, str]]
+
+
+def _recent_values(form: KeyResultForm) -> RecentValues | None:
+    """The chosen KPI's last values for the chosen segment, in the grain of the objective's period."""
+    kpi = form.chosen_kpi
+    if kpi is None or not form.reads_kpi:
+        return None
+    period = form.objective.period
+    member = form._value("member") if form.chosen_dimension is not None else None
+    if form.chosen_dimension is not None and not member:
+        return None
+    found = kpi_series_values(
+        kpi=kpi, grain=period.grain, dimension=form.chosen_dimension, member=member, end=period.end
+    ).reverse()[:RECENT_VALUES]
+    values = [(v.period.label, format_value(v.value, kpi.unit, kpi.decimals)) for v in reversed(found)]
+    segment = f"{form.chosen_dimension.key}={member}" if form.chosen_dimension is not None else "overall"
+    return RecentValues(kpi, segment, values)
+
+
+def key_result_fields(request: HttpRequest, pk: int) -> HttpResponse:
+    """The form's fields for the chosen kind, KPI and segment, re-rendered as they change (htmx)."""
+    objective = _objective_for_editing(request, pk)
+    key_result = None
+    if request.POST.get("key_result", "").isdigit():
+        key_result = get_object_or_404(KeyResult, pk=request.POST["key_result"], objective=objective)
+    # Unbound, with what was typed as initial data: re-rendering must not flag fields the user has not reached.
+    initial = {name: request.POST.get(name) for name in KeyResultForm.base_fields if name in request.POST}
+    form = KeyResultForm(objective=objective, key_result=key_result, initial=initial)
+    context = {"form": form, "objective": objective, "key_result": key_result, **_form_extras(form)}
+    return render(request, "okrs/partials/kr_fields.html", context)
+
+
+MINUS, EN_DASH = "\u2212", "\u2013"
+
+
+def signed_percent(change: float) -> str:
+    """A change in percent with a true minus sign, as people write it."""
+    sign = MINUS if change < 0 else "+"
+    return f"{sign}{abs(change):g}\u00a0%"
+
+
+def preview_lines(key_result: KeyResult, preview: Preview) -> tuple[str, str]:
+    """The preview in words: what the key result asks for, and where it stands today."""
+    fmt = value_formatter(key_result)
+    reading = preview.reading
+    if key_result.kind == KeyResult.Kind.MILESTONE:
+        return "Done when a check-in marks it done.", "Expected by the end of the period."
+    if key_result.kind == KeyResult.Kind.KPI_THRESHOLD:
+        mode = KeyResult.ThresholdMode(key_result.threshold_mode)
+        if mode == KeyResult.ThresholdMode.WITHIN:
+            ask = f"Stay within {fmt(key_result.band_min)} {EN_DASH} {fmt(key_result.band_max)}"
+        else:
+            ask = f"{mode.label} {fmt(key_result.target_value)}"
+        holding = "holding" if reading.progress == 100.0 else f"{reading.progress or 0:.0f} % (broken)"
+        now = "no data yet" if reading.value is None else f"currently {fmt(reading.value)}, {holding}"
+        return ask, f"{key_result.objective.period.label}: {now}."
+    if key_result.kind == KeyResult.Kind.KPI_RELATIVE:
+        assert preview.baseline_period is not None
+        assert key_result.change_percent is not None
+        ask = (
+            f"{signed_percent(key_result.change_percent)} vs {preview.baseline_period.label}: "
+            f"{fmt(preview.baseline)} → {fmt(preview.target)}"
+        )
+    else:
+        source = f" ({preview.baseline_period.label})" if preview.baseline_period is not None else ""
+        ask = f"{fmt(preview.baseline)}{source} → {fmt(preview.target)}"
+    if reading.value is None:
+        return ask, f"{key_result.objective.period.label}: no data yet."
+    over = f", {reading.over_achievement:.0f} points beyond" if reading.over_achievement else ""
+    return ask, f"Currently {fmt(reading.value)}, {reading.progress or 0:.0f} % of the way{over}."
+
+
+@require_POST
+def key_result_preview_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """What the key result would read and show if saved now (htmx), or what is still missing."""
+    objective = _objective_for_editing(request, pk)
+    key_result = None
+    if request.POST.get("key_result", "").isdigit():
+        key_result = get_object_or_404(KeyResult, pk=request.POST["key_result"], objective=objective)
+    data = request.POST.copy()
+    # Neither the title nor a half-typed guardrail changes the numbers: preview without them.
+    data["title"] = data.get("title") or "preview"
+    for name in GUARDRAIL_FIELDS:
+        data.pop(name, None)
+    form = KeyResultForm(data, objective=objective, key_result=key_result)
+    context: dict[str, Any] = {"headline": "", "detail": "", "error": "", "status": None}
+    if form.is_valid() and form.preview is not None and form.previewed is not None:
+        preview = form.preview
+        context["headline"], context["detail"] = preview_lines(form.previewed, preview)
+        context["status"] = preview.reading.status.value if preview.reading.value is not None else None
+    elif "baseline_period" in form.errors or ("kpi" in form.errors and form.chosen_kpi is not None):
+        context["error"] = " ".join(str(e) for e in form.errors.get("baseline_period") or form.errors["kpi"])
+    return render(request, "okrs/partials/kr_preview.html", context)
+
+
+urlpatterns: list[URLPattern] = [
+    path("planning/", planning, name="planning"),
+    path("planning/objectives/new/", objective_create_view, name="objective_create"),
+    path("planning/objectives/<int:pk>/edit/", objective_edit, name="objective_edit"),
+    path("planning/objectives/<int:pk>/state/", objective_state, name="objective_state"),
+    path("planning/objectives/<int:pk>/key-results/new/", key_result_create_view, name="key_result_create"),
+    path("planning/objectives/<int:pk>/key-results/fields/", key_result_fields, name="key_result_fields"),
+    path("planning/objectives/<int:pk>/key-results/preview/", key_result_preview_view, name="key_result_preview"),
+    path("planning/key-results/<int:pk>/edit/", key_result_edit, name="key_result_edit"),
+]
