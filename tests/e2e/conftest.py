@@ -40,7 +40,9 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def user(transactional_db: None) -> User:
-    return User.objects.create_user("lead", email="lead@example.com", password=PASSWORD, first_name="Lena", last_name="Lead")
+    return User.objects.create_user(
+        "lead", email="lead@example.com", password=PASSWORD, first_name="Lena", last_name="Lead"
+    )
 
 
 @pytest.fixture
