@@ -121,7 +121,11 @@ def status(
 
 
 def linear_forecast(points: Sequence[tuple[float, float]], at: float) -> float | None:
-    """The least-squares line through (x, y) points, read at x = `at`; None with fewer than two distinct x."""
+    """The least-squares line through (x, y) points, read at x = `at`; None with fewer than two distinct x.
+
+    A straight line knows no bounds, but a series that has never gone below zero (a rate, a duration, a count)
+    cannot: the projection stops at zero rather than promise an escalation rate of -1 %.
+    """
     if len(points) < 2:
         return None
     n = len(points)
@@ -131,7 +135,8 @@ def linear_forecast(points: Sequence[tuple[float, float]], at: float) -> float |
     if spread == 0:
         return None
     slope = sum((x - mean_x) * (y - mean_y) for x, y in points) / spread
-    return mean_y + slope * (at - mean_x)
+    projected = mean_y + slope * (at - mean_x)
+    return max(projected, 0.0) if all(y >= 0 for _, y in points) else projected
 
 
 def weighted_mean(items: Iterable[tuple[float | None, float]]) -> float | None:
