@@ -21,6 +21,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/okr_bench_okrs")
+# Measured as deployed: production mode, so no debug bookkeeping in templates or queries.
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("SECRET_KEY", "bench-only-" + "x1y2z3" * 10)
+os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+os.environ.setdefault("SECURE_COOKIES", "false")
 
 from _setup import BENCH_DATABASE_URL, ROOT, django_setup
 from okr_bench import _key_results_ensure
