@@ -26,7 +26,6 @@ from tests.okrs.factories import (
     MembershipFactory,
     ObjectiveFactory,
     TeamFactory,
-    UserFactory,
     quarter,
     series,
 )
@@ -36,11 +35,6 @@ pytestmark = pytest.mark.django_db
 
 def month(label: str) -> Period:
     return period_for(span=periods.parse_label(label))
-
-
-@pytest.fixture
-def lead() -> User:
-    return UserFactory(username="lead")
 
 
 def _escalation_key_result(lead: User, team_name: str = "Tier 1", **fields: object) -> KeyResult:

@@ -16,22 +16,10 @@ from tests.okrs.factories import (
     MembershipFactory,
     ObjectiveFactory,
     TeamFactory,
-    UserFactory,
     quarter,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def lead() -> User:
-    return UserFactory(username="lead", first_name="Lena", last_name="Lead")
-
-
-@pytest.fixture
-def signed_in(client: Client, lead: User) -> Client:
-    client.force_login(lead)
-    return client
 
 
 def _objectives(lead: User, count: int, period: Period | None = None, team_name: str = "Tier 1") -> None:

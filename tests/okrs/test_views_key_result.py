@@ -17,20 +17,12 @@ from kpis.models import Direction, Kpi, Unit
 from okrs.models import CheckIn, Guardrail, Initiative, KeyResult, Membership, Objective, ProgressSnapshot
 from okrs.services.objectives import guardrail_create, key_result_create
 from tests.factories import DimensionFactory, KpiFactory
-from tests.okrs.factories import MembershipFactory, ObjectiveFactory, TeamFactory, UserFactory, quarter, series, week_of
+from tests.okrs.factories import MembershipFactory, ObjectiveFactory, UserFactory, quarter, series, week_of
 
 pytestmark = pytest.mark.django_db
 
 MaxQueries = Callable[[int], AbstractContextManager[Any]]
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def editor(client: Client) -> User:
-    user = UserFactory(username="ella", first_name="Ella", last_name="Editor")
-    MembershipFactory(user=user, team=TeamFactory(name="Tier 1"), role=Membership.Role.EDITOR)
-    client.force_login(user)
-    return user
 
 
 @pytest.fixture

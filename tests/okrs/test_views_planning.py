@@ -34,14 +34,6 @@ MaxQueries = Callable[[int], AbstractContextManager[Any]]
 
 
 @pytest.fixture
-def editor(client: Client) -> User:
-    user = UserFactory(username="ella", first_name="Ella", last_name="Editor")
-    MembershipFactory(user=user, team=TeamFactory(name="Tier 1"), role=Membership.Role.EDITOR)
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
 def escalation() -> Kpi:
     """Escalations pooled to 12.5 % in 2026-Q1 and 11.0 % in Q2 overall; Tier 1 at 14.0 % then 12.0 %."""
     kpi = KpiFactory(key="escalation", name="Contact Escalation Rate", unit=Unit.PERCENT, direction=Direction.LOWER)
