@@ -23,22 +23,7 @@ class KpiForm(forms.ModelForm):
 
     class Meta:
         model = Kpi
-        fields = [
-            "key",
-            "name",
-            "category",
-            "description",
-            "formula",
-            "unit",
-            "decimals",
-            "direction",
-            "indicator",
-            "green_min",
-            "green_max",
-            "amber_min",
-            "amber_max",
-            "related",
-        ]
+        fields = ["key", *Kpi.DEFINITION_FIELDS, "related"]
         labels = {
             "green_min": "Green from",
             "green_max": "Green up to",

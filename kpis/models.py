@@ -115,6 +115,22 @@ class Kpi(models.Model):
     related = models.ManyToManyField("self", blank=True)
     is_builtin = models.BooleanField(default=False, editable=False)
 
+    # What a person defines about a KPI, besides its key and related KPIs; the rest is derived from these.
+    DEFINITION_FIELDS = (
+        "name",
+        "category",
+        "description",
+        "formula",
+        "unit",
+        "decimals",
+        "direction",
+        "indicator",
+        "green_min",
+        "green_max",
+        "amber_min",
+        "amber_max",
+    )
+
     class Meta:
         ordering = ["category", "name"]
         verbose_name = "KPI"

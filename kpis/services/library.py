@@ -11,21 +11,6 @@ from kpis import library
 from kpis.models import Aggregation, Dimension, Kpi, Measure
 from kpis.services.definitions import dimension_upsert, kpi_upsert, measure_upsert
 
-_KPI_FIELDS = (
-    "name",
-    "category",
-    "description",
-    "formula",
-    "unit",
-    "decimals",
-    "direction",
-    "indicator",
-    "green_min",
-    "green_max",
-    "amber_min",
-    "amber_max",
-)
-
 
 @dataclass
 class Tally:
@@ -73,7 +58,7 @@ def _dimension_fields(spec: library.DimensionSpec) -> dict[str, Any]:
 
 
 def _kpi_fields(spec: library.KpiSpec) -> dict[str, Any]:
-    return {name: getattr(spec, name) for name in _KPI_FIELDS} | {"is_builtin": True}
+    return {name: getattr(spec, name) for name in Kpi.DEFINITION_FIELDS} | {"is_builtin": True}
 
 
 def _benchmark_rows(spec: library.KpiSpec) -> list[dict[str, Any]]:
