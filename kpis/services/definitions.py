@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 
 from kpis import formula
 from kpis.models import Benchmark, Dimension, Kpi, Measure
+
+_Keyed = TypeVar("_Keyed", Measure, Dimension, Kpi)
+
+
+def _by_key(model: type[_Keyed], key: str, fields: dict[str, Any]) -> _Keyed:
+    """The row with `key` (a new, unsaved one if there is none) with `fields` set on it."""
+    row = model.objects.filter(key=key).first() or model(key=key)
+    for name, value in fields.items():
+        setattr(row, name, value)
+    return row
+
+
+def _validated_save(row: models.Model) -> None:
+    row.full_clean()
+    row.save()
 
 
 def kpi_formula_check(*, text: str) -> formula.Formula:
@@ -34,34 +49,23 @@ def kpi_save(*, kpi: Kpi) -> Kpi:
 @transaction.atomic
 def kpi_upsert(*, key: str, benchmarks: list[dict[str, Any]] | None = None, **fields: Any) -> Kpi:
     """Create or update the KPI with `key`; `benchmarks`, when given, replace the KPI's benchmarks."""
-    kpi = Kpi.objects.filter(key=key).first() or Kpi(key=key)
-    for name, value in fields.items():
-        setattr(kpi, name, value)
-    kpi_save(kpi=kpi)
+    kpi = kpi_save(kpi=_by_key(Kpi, key, fields))
     if benchmarks is not None:
         kpi.benchmarks.all().delete()
         for benchmark in benchmarks:
-            item = Benchmark(kpi=kpi, **benchmark)
-            item.full_clean()
-            item.save()
+            _validated_save(Benchmark(kpi=kpi, **benchmark))
     return kpi
 
 
 @transaction.atomic
 def measure_upsert(*, key: str, **fields: Any) -> Measure:
-    measure = Measure.objects.filter(key=key).first() or Measure(key=key)
-    for name, value in fields.items():
-        setattr(measure, name, value)
-    measure.full_clean()
-    measure.save()
+    measure = _by_key(Measure, key, fields)
+    _validated_save(measure)
     return measure
 
 
 @transaction.atomic
 def dimension_upsert(*, key: str, **fields: Any) -> Dimension:
-    dimension = Dimension.objects.filter(key=key).first() or Dimension(key=key)
-    for name, value in fields.items():
-        setattr(dimension, name, value)
-    dimension.full_clean()
-    dimension.save()
+    dimension = _by_key(Dimension, key, fields)
+    _validated_save(dimension)
     return dimension
