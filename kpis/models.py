@@ -278,14 +278,26 @@ class Observation(models.Model):
         return f"{self.measure.key} {self.day} {self.segment}: {self.value}"
 
 
-def _segment_constraints(prefix: str) -> list[models.BaseConstraint]:
-    """Overall (no dimension, empty member) is unique per period; a dimension value is unique per period too."""
+def _segment_constraints(prefix: str, owner: str) -> list[models.BaseConstraint]:
+    """Overall (no dimension, empty member) is unique per owner and period; so is each dimension value."""
     return [
         models.CheckConstraint(
             condition=(Q(dimension__isnull=True) & Q(member="")) | (Q(dimension__isnull=False) & ~Q(member="")),
             name=f"{prefix}_member_iff_dimension",
         ),
+        models.UniqueConstraint(
+            fields=[owner, "period"], condition=Q(dimension__isnull=True), name=f"{prefix}_overall_once"
+        ),
+        models.UniqueConstraint(
+            fields=[owner, "period", "dimension", "member"],
+            condition=Q(dimension__isnull=False),
+            name=f"{prefix}_member_once",
+        ),
     ]
+
+
+def _segment_label(dimension: Dimension | None, member: str) -> str:
+    return f"{dimension.key}={member}" if dimension else "overall"
 
 
 class MeasureValue(models.Model):
@@ -300,22 +312,11 @@ class MeasureValue(models.Model):
 
     class Meta:
         constraints = [
-            *_segment_constraints("measure_value"),
-            models.UniqueConstraint(
-                fields=["measure", "period"],
-                condition=Q(dimension__isnull=True),
-                name="measure_value_overall_once",
-            ),
-            models.UniqueConstraint(
-                fields=["measure", "period", "dimension", "member"],
-                condition=Q(dimension__isnull=False),
-                name="measure_value_member_once",
-            ),
+            *_segment_constraints("measure_value", "measure"),
         ]
 
     def __str__(self) -> str:
-        segment = f"{self.dimension.key}={self.member}" if self.dimension else "overall"
-        return f"{self.measure.key} {self.period.label} {segment}: {self.value}"
+        return f"{self.measure.key} {self.period.label} {_segment_label(self.dimension, self.member)}: {self.value}"
 
 
 class SeriesValue(models.Model):
@@ -329,22 +330,11 @@ class SeriesValue(models.Model):
 
     class Meta:
         constraints = [
-            *_segment_constraints("series_value"),
-            models.UniqueConstraint(
-                fields=["kpi", "period"],
-                condition=Q(dimension__isnull=True),
-                name="series_value_overall_once",
-            ),
-            models.UniqueConstraint(
-                fields=["kpi", "period", "dimension", "member"],
-                condition=Q(dimension__isnull=False),
-                name="series_value_member_once",
-            ),
+            *_segment_constraints("series_value", "kpi"),
         ]
 
     def __str__(self) -> str:
-        segment = f"{self.dimension.key}={self.member}" if self.dimension else "overall"
-        return f"{self.kpi.key} {self.period.label} {segment}: {self.value}"
+        return f"{self.kpi.key} {self.period.label} {_segment_label(self.dimension, self.member)}: {self.value}"
 
 
 class KpiTarget(models.Model):
@@ -365,7 +355,7 @@ class KpiTarget(models.Model):
 
     class Meta:
         constraints = [
-            *_segment_constraints("kpi_target"),
+            *_segment_constraints("kpi_target", "kpi"),
             models.CheckConstraint(
                 condition=Q(value__isnull=False) | Q(band_min__isnull=False) | Q(band_max__isnull=False),
                 name="kpi_target_has_a_figure",
@@ -375,16 +365,7 @@ class KpiTarget(models.Model):
                 name="kpi_target_band_ordered",
             ),
             models.CheckConstraint(condition=Q(tolerance__gte=0), name="kpi_target_tolerance_not_negative"),
-            models.UniqueConstraint(
-                fields=["kpi", "period"], condition=Q(dimension__isnull=True), name="kpi_target_overall_once"
-            ),
-            models.UniqueConstraint(
-                fields=["kpi", "period", "dimension", "member"],
-                condition=Q(dimension__isnull=False),
-                name="kpi_target_member_once",
-            ),
         ]
 
     def __str__(self) -> str:
-        segment = f"{self.dimension.key}={self.member}" if self.dimension else "overall"
-        return f"{self.kpi.key} {self.period.label} {segment}: {self.value}"
+        return f"{self.kpi.key} {self.period.label} {_segment_label(self.dimension, self.member)}: {self.value}"
