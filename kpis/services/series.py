@@ -171,8 +171,8 @@ def _in(column: str, values: Collection[Any], params: list[Any]) -> str:
 def _measure_values_replace(
     cursor: CursorWrapper, measure_ids: Collection[int], window: _Window, groupings: list[Grouping]
 ) -> None:
-    for dimension_id, members in groupings:
-        _delete_scope(cursor, "kpis_measurevalue", "measure_id", measure_ids, window.period_ids, dimension_id, members)
+    for grouping in groupings:
+        _delete_scope(cursor, "kpis_measurevalue", "measure_id", measure_ids, window.period_ids, grouping)
     aggregations = dict(Measure.objects.filter(id__in=measure_ids).values_list("id", "aggregation"))
     latest = [measure_id for measure_id, kind in aggregations.items() if kind == Aggregation.LAST]
     pooled = [measure_id for measure_id, kind in aggregations.items() if kind != Aggregation.LAST]
@@ -238,27 +238,40 @@ def _widened(bounds: tuple[dt.date, dt.date], period_ids: Sequence[int] | None) 
     return found["first"], found["last"] - dt.timedelta(days=1)
 
 
+def _scope_where(
+    alias: str,
+    owner_column: str,
+    owner_ids: Collection[int],
+    period_ids: Sequence[int] | None,
+    grouping: Grouping,
+    params: list[Any],
+) -> str:
+    """Rows of these owners (measures or KPIs), periods (None: all) and grouping: overall, or a dimension's members."""
+    dimension_id, members = grouping
+    where = [_in(f"{alias}{owner_column}", owner_ids, params)]
+    if period_ids is not None:
+        where.append(_in(f"{alias}period_id", period_ids, params))
+    if dimension_id is None:
+        where.append(f"{alias}dimension_id IS NULL")
+    else:
+        where.append(f"{alias}dimension_id = %s")
+        params.append(dimension_id)
+        if members is not None:
+            where.append(_in(f"{alias}member", members, params))
+    return " AND ".join(where)
+
+
 def _delete_scope(
     cursor: CursorWrapper,
     table: str,
     owner_column: str,
     owner_ids: Collection[int],
     period_ids: Sequence[int] | None,
-    dimension_id: int | None,
-    members: frozenset[str] | None,
+    grouping: Grouping,
 ) -> None:
     params: list[Any] = []
-    where = [_in(owner_column, owner_ids, params)]
-    if period_ids is not None:
-        where.append(_in("period_id", period_ids, params))
-    if dimension_id is None:
-        where.append("dimension_id IS NULL")
-    else:
-        where.append("dimension_id = %s")
-        params.append(dimension_id)
-        if members is not None:
-            where.append(_in("member", members, params))
-    cursor.execute(f"DELETE FROM {table} WHERE {' AND '.join(where)}", params)
+    where = _scope_where("", owner_column, owner_ids, period_ids, grouping, params)
+    cursor.execute(f"DELETE FROM {table} WHERE {where}", params)
 
 
 def _series_values_replace(
@@ -269,25 +282,16 @@ def _series_values_replace(
     # Measure ids are integers from the database, so inlining them keeps the formula SQL free of user text.
     value_sql = parsed.to_sql(lambda key: f"MAX(CASE WHEN mv.measure_id = {int(measure_ids[key])} THEN mv.value END)")
     written = 0
-    for dimension_id, members in groupings:
-        _delete_scope(cursor, "kpis_seriesvalue", "kpi_id", [kpi.id], period_ids, dimension_id, members)
+    for grouping in groupings:
+        _delete_scope(cursor, "kpis_seriesvalue", "kpi_id", [kpi.id], period_ids, grouping)
         params: list[Any] = []
-        where = [_in("mv.measure_id", list(measure_ids.values()), params)]
-        if period_ids is not None:
-            where.append(_in("mv.period_id", period_ids, params))
-        if dimension_id is None:
-            where.append("mv.dimension_id IS NULL")
-        else:
-            where.append("mv.dimension_id = %s")
-            params.append(dimension_id)
-            if members is not None:
-                where.append(_in("mv.member", members, params))
+        where = _scope_where("mv.", "measure_id", list(measure_ids.values()), period_ids, grouping, params)
         cursor.execute(
             f"""
             INSERT INTO kpis_seriesvalue (kpi_id, period_id, dimension_id, member, value)
             SELECT {int(kpi.id)}, mv.period_id, mv.dimension_id, mv.member, {value_sql}
             FROM kpis_measurevalue mv
-            WHERE {" AND ".join(where)}
+            WHERE {where}
             GROUP BY mv.period_id, mv.dimension_id, mv.member
             """,
             params,
