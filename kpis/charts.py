@@ -76,6 +76,11 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
     first = math.floor(low / step)
     last = math.ceil(high / step)
+    # Dividing a value near zero can round it to zero itself: step out until both ends are really covered.
+    while first * step > low:
+        first -= 1
+    while last * step < high:
+        last += 1
     return [round(i * step, 10) for i in range(first, last + 1)]
 
 
