@@ -70,3 +70,8 @@ def screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+def htmx_settled(page: Page) -> None:
+    """Wait until htmx has swapped and settled: an element swapped in is live only once htmx has processed it."""
+    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping')")

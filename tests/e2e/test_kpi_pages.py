@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from kpis.models import Kpi
 from kpis.services.demo import demo_data_load
 from kpis.services.library import kpi_library_load
-from tests.e2e.conftest import PASSWORD, screenshot
+from tests.e2e.conftest import PASSWORD, htmx_settled, screenshot
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -60,6 +60,7 @@ def test_a_lead_reads_the_library_and_a_kpi_page_by_grain_and_segment(signed_in:
     expect(page.locator(".values-table tbody th").first).to_have_text(re.compile(r"^\d{4}-Q[1-4]$"))
 
     # one row per team
+    htmx_settled(page)
     page.select_option("#segment-by", "team")
     expect(page.locator(".segment-table tbody tr")).to_have_count(3)
     screenshot(page, "kpi-detail-by-team")

@@ -20,7 +20,7 @@ from okrs.services.objectives import (
     objective_create,
     team_create,
 )
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import htmx_settled, screenshot
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -40,11 +40,6 @@ def team(user: User) -> str:
         objective=draft, title="Publish 40 help articles", kind=KeyResult.Kind.MANUAL, baseline_value=0, target_value=40
     )
     return "Tier 1"
-
-
-def _settled(page: Page) -> None:
-    """Wait until htmx has swapped and settled: a select swapped in is live only once htmx has processed it."""
-    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping')")
 
 
 def test_a_lead_plans_an_objective_with_a_relative_kpi_key_result(signed_in: Page, team: str) -> None:
@@ -75,16 +70,16 @@ def test_a_lead_plans_an_objective_with_a_relative_kpi_key_result(signed_in: Pag
     expect(page.get_by_role("heading", name="New key result")).to_be_visible()
     page.select_option("select[name=kind]", "kpi_relative")
     expect(page.locator("input[name=change_percent]")).to_be_visible()
-    _settled(page)
+    htmx_settled(page)
     page.select_option("select[name=kpi]", label="Contact Escalation Rate")
     expect(page.locator("#kpi-recent-values")).to_contain_text("overall")
-    _settled(page)
+    htmx_settled(page)
     page.select_option("select[name=dimension]", label="Team")
     expect(page.locator("select[name=member] option[value='Tier 1']")).to_have_count(1)
-    _settled(page)
+    htmx_settled(page)
     page.select_option("select[name=member]", "Tier 1")
     expect(page.locator("#kpi-recent-values")).to_contain_text("team=Tier 1")
-    _settled(page)
+    htmx_settled(page)
     expect(page.locator(".recent-list li")).to_have_count(5)
     page.fill("input[name=title]", "Cut escalations 20% against last quarter")
     page.fill("input[name=change_percent]", "-20")
