@@ -6,6 +6,7 @@ production configuration must stop the process, not quietly change its behaviour
 
 from __future__ import annotations
 
+import datetime
 import os
 import zoneinfo
 
@@ -61,3 +62,11 @@ def env_time_zone(name: str, default: str) -> str:
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise ImproperlyConfigured(f"{name}={raw!r} is not an IANA time zone such as Europe/Oslo.") from None
     return raw
+
+
+def env_date(name: str, default: str) -> datetime.date:
+    raw = os.environ.get(name, default)
+    try:
+        return datetime.date.fromisoformat(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a date as YYYY-MM-DD.") from None

@@ -14,7 +14,7 @@ import django_stubs_ext
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_str, env_time_zone
+from config.env import env_bool, env_date, env_int, env_list, env_str, env_time_zone
 
 # Lets forms and querysets be written with their type parameters (forms.ModelForm[Kpi]) at run time too.
 django_stubs_ext.monkeypatch()
@@ -162,14 +162,22 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The one time limit of every task (none sets its own): the soft limit lets the task record why it stopped, the
+# hard limit kills the worker process if even that does not finish.
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 30 * 60, minimum=10)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 5
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # A message a worker took but never acknowledged (its machine died) goes back to the queue after this long:
+    # above the hard time limit, or a task still running legitimately would be started a second time.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 5 * 60}
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    # Imports whose worker died or whose series recompute never ran: sent again or failed with a reason.
+    "kpis-import-batches-recover": {"task": "kpis.import_batches_recover", "schedule": 60.0},
     # The safety net behind incremental recomputes: every series from every observation, then every key result.
     "kpis-series-recompute-all": {"task": "kpis.series_recompute_all", "schedule": crontab(hour=2, minute=15)},
     # Late in the day, because it also writes the day's progress snapshot of every key result.
@@ -178,6 +186,23 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=23, minute=50),
     },
 }
+
+# Imports. A running import writes a heartbeat this often; one silent for IMPORT_STALE_SECONDS has lost its worker
+# and is sent again, at most IMPORT_MAX_ATTEMPTS times in all, then failed with the reason.
+IMPORT_HEARTBEAT_SECONDS = env_int("IMPORT_HEARTBEAT_SECONDS", 30, minimum=1)
+IMPORT_STALE_SECONDS = env_int("IMPORT_STALE_SECONDS", 180, minimum=2)
+IMPORT_MAX_ATTEMPTS = env_int("IMPORT_MAX_ATTEMPTS", 3, minimum=1, maximum=20)
+# Days a file may hold: from IMPORT_DATE_MIN to today in TIME_ZONE. Anything else is a typo (9999-12-31) that would
+# make the calendar build millions of periods.
+IMPORT_DATE_MIN = env_date("IMPORT_DATE_MIN", "2000-01-01")
+# Bounds checked before a file is parsed: a line of a CSV file, the columns of a header, and what an XLSX
+# workbook (a zip archive) inflates to, its sheets and its shared-strings table.
+IMPORT_MAX_LINE_BYTES = env_int("IMPORT_MAX_LINE_BYTES", 64 * 1024, minimum=1024)
+IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 500, minimum=10)
+IMPORT_XLSX_MAX_INFLATED_BYTES = env_int("IMPORT_XLSX_MAX_INFLATED_BYTES", 1024 * 1024 * 1024, minimum=1024 * 1024)
+IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES = env_int(
+    "IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES", 64 * 1024 * 1024, minimum=64 * 1024
+)
 
 # Shared by the web processes and the workers (import progress, for one): Redis when CACHE_URL names one,
 # else files under DATA_DIR, which every process on this machine sees.

@@ -11,8 +11,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 
-from kpis import periods, readers
+from kpis import periods
 from kpis.models import Dimension, Direction, Kpi
+from kpis.previews import Preview, preview_read
 from kpis.services.definitions import kpi_formula_check
 
 UPLOAD_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm")
@@ -155,6 +156,28 @@ class ImportUploadForm(forms.Form):
         error_messages={"required": "Choose a CSV or XLSX file to import.", "empty": "The file is empty."},
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(UPLOAD_SUFFIXES)}),
     )
+    sheet = forms.CharField(
+        label="Sheet",
+        required=False,
+        max_length=100,
+        help_text="Only for a workbook with several data sheets: the name of the one to import",
+    )
+
+    # The head of the file as read while checking it, kept for the batch's preview: the upload is parsed once.
+    preview: Preview | None = None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        upload: UploadedFile | None = data.get("file")
+        if upload is None or self.has_error("file"):
+            return data
+        name = upload.name or "file"
+        self.preview = preview_read(upload, name, sheet=data.get("sheet") or "")
+        message = self.preview.unreadable
+        if message:
+            text = f"{name} {message}." if message.startswith("is ") else message
+            self.add_error("sheet" if self.preview.sheet_unclear else "file", text)
+        return data
 
     def clean_file(self) -> UploadedFile:
         upload: UploadedFile = self.cleaned_data["file"]
@@ -168,13 +191,4 @@ class ImportUploadForm(forms.Form):
             raise forms.ValidationError(
                 f"{name} is neither a CSV file nor an XLSX workbook (save it as .csv or .xlsx)."
             )
-        try:
-            with readers.open_table(upload, name) as table:
-                header = table.header
-        except readers.ReadError as error:
-            raise forms.ValidationError(error.message) from None
-        finally:
-            upload.seek(0)
-        if not "".join(header).strip():
-            raise forms.ValidationError(f"{name} is empty: it has no header line.")
         return upload

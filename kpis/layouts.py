@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from kpis.readers import shorten
+
 DATE_COLUMN = "date"
 MEASURE_COLUMN = "measure"
 VALUE_COLUMN = "value"
@@ -22,6 +24,8 @@ ID_COLUMNS = ("id", "contact_id", "ticket_id")
 COUNT_MEASURE = "total_contacts"
 MAX_PROBLEMS = 200
 MAX_MEMBER_LENGTH = 200
+_MAX_COLUMN_SHOWN = 80
+_MAX_MESSAGE_SHOWN = 1000
 _DATE_HELP = "expected a date as YYYY-MM-DD"
 _BOOLEANS = {"true": 1.0, "false": 0.0, "yes": 1.0, "no": 0.0}
 # Dates repeat on every line of a daily export; a bounded cache keeps parsing them cheap without growing with the file.
@@ -57,7 +61,9 @@ class Problems:
 
     def add(self, line: int | None, column: str | None, message: str) -> None:
         if len(self.items) < self.cap:
-            self.items.append({"line": line, "column": column, "message": message})
+            # Bounded whatever the file holds: every value a message quotes is shortened, this is the backstop.
+            shown = column if column is None else shorten(column, _MAX_COLUMN_SHOWN)
+            self.items.append({"line": line, "column": shown, "message": shorten(message, _MAX_MESSAGE_SHOWN)})
         else:
             self.more += 1
 
@@ -93,6 +99,8 @@ class Plan:
     record_column: str = ""
     count_measure: MeasureInfo | None = None
     ignored: tuple[int, ...] = ()
+    # The header's names as compared (trimmed, lower case): what a problem in a column is named by.
+    names: tuple[str, ...] = ()
 
     @property
     def staged_columns(self) -> list[str]:
@@ -119,7 +127,9 @@ def plan_layout(
     for index, name in enumerate(names):
         if name and name in seen:
             problems.add(
-                1, name, f"column '{name}' appears twice in the header (columns {seen[name] + 1} and {index + 1})"
+                1,
+                name,
+                f"column '{shorten(name)}' appears twice in the header (columns {seen[name] + 1} and {index + 1})",
             )
         seen.setdefault(name, index)
     if DATE_COLUMN not in seen:
@@ -174,7 +184,30 @@ def plan_layout(
         record_column=record_columns[0] if record_columns else "",
         count_measure=count_measure,
         ignored=tuple(ignored),
+        names=tuple(names),
     )
+
+
+@dataclass(frozen=True)
+class DayWindow:
+    """The days a file may hold: from `first` (IMPORT_DATE_MIN) to `last` (today), both included."""
+
+    first: dt.date
+    last: dt.date
+
+    def check(self, iso_day: str) -> tuple[str | None, str]:
+        # ISO text compares as the days it names.
+        if iso_day > self.last.isoformat():
+            return None, (
+                f"{iso_day} is after today ({self.last.isoformat()}): a file holds days that have happened "
+                "(a typo in the year?)"
+            )
+        if iso_day < self.first.isoformat():
+            return None, (
+                f"{iso_day} is before {self.first.isoformat()}, the earliest day imports accept "
+                "(IMPORT_DATE_MIN; a typo in the year?)"
+            )
+        return iso_day, ""
 
 
 def _unknown_column(
@@ -185,7 +218,7 @@ def _unknown_column(
     known_measures = ", ".join(sorted(measures)) or "none defined"
     known_dimensions = ", ".join(sorted(dimensions)) or "none defined"
     return (
-        f"unknown column '{name}': not a measure or dimension key "
+        f"unknown column '{shorten(name)}': not a measure or dimension key "
         f"(measures: {known_measures}; dimensions: {known_dimensions})"
     )
 
@@ -207,12 +240,21 @@ class RowParser:
     """Checks one data line against a Plan: the row as Plan.staged_columns, or None with the line's problems added."""
 
     def __init__(
-        self, plan: Plan, *, measures: Mapping[str, MeasureInfo], decimal_comma: bool, problems: Problems
+        self,
+        plan: Plan,
+        *,
+        measures: Mapping[str, MeasureInfo],
+        decimal_comma: bool,
+        problems: Problems,
+        days: DayWindow,
+        short_rows_allowed: bool = False,
     ) -> None:
         self.plan = plan
         self.measures = measures
         self.decimal_comma = decimal_comma
         self.problems = problems
+        self.days = days
+        self.short_rows_allowed = short_rows_allowed
         self._dates: dict[str, str] = {}
 
     def parse(self, line: int, cells: list[str]) -> Staged | None:
@@ -224,11 +266,14 @@ class RowParser:
         plan = self.plan
         problems = self.problems
         if len(cells) < plan.width:
+            if not self.short_rows_allowed:
+                self._short(line, len(cells))
+                return None
             cells = cells + [""] * (plan.width - len(cells))
         if plan.ignored or len(cells) > plan.width:
             for index in (*plan.ignored, *range(plan.width, len(cells))):
                 if cells[index].strip():
-                    stray = cells[index].strip()
+                    stray = shorten(cells[index].strip())
                     problems.add(line, None, f"value '{stray}' in column {index + 1}, which has no header")
         day = self._day(line, cells[plan.date_index])
         placed = day is not None
@@ -268,6 +313,16 @@ class RowParser:
             placed = False
         return (line, day, *members, record, *values) if placed else None
 
+    def _short(self, line: int, count: int) -> None:
+        missing = self.plan.names[count:]
+        self.problems.add(
+            line,
+            missing[0] or None,
+            f"the line has {count} cell{'s' if count != 1 else ''} and the header {self.plan.width}: "
+            f"{', '.join(name or '(blank)' for name in missing[:5])}{' …' if len(missing) > 5 else ''} "
+            "missing. A separator too few, or a line cut short?",
+        )
+
     def _long(self, line: int, cells: list[str], day: str | None, members: list[str], *, placed: bool) -> Staged | None:
         key = cells[self.plan.measure_index].strip().lower()
         measure = self.measures.get(key)
@@ -275,7 +330,7 @@ class RowParser:
             self.problems.add(line, MEASURE_COLUMN, "blank measure")
         elif measure is None:
             known = ", ".join(sorted(self.measures)) or "none defined"
-            self.problems.add(line, MEASURE_COLUMN, f"unknown measure '{key}' (measures: {known})")
+            self.problems.add(line, MEASURE_COLUMN, f"unknown measure '{shorten(key)}' (measures: {known})")
         if not placed or measure is None:
             return None
         text = cells[self.plan.value_index]
@@ -288,6 +343,8 @@ class RowParser:
         if cached is not None:
             return cached
         day, message = _parse_day(text.strip(), datetimes=self.plan.layout == Layout.ROWS)
+        if day is not None:
+            day, message = self.days.check(day)
         if day is None:
             self.problems.add(line, DATE_COLUMN, message)
         elif len(text) == 10:
@@ -312,10 +369,10 @@ class RowParser:
         # float() also takes nan, inf and 1_000, none of which a count or duration should be.
         if value is None or value - value != 0.0 or "_" in text:
             expected = "a number or true/false/yes/no" if booleans else "a number"
-            self.problems.add(line, column, f"'{text.strip()}' is not {expected}")
+            self.problems.add(line, column, f"'{shorten(text.strip())}' is not {expected}")
             return None
         if value < 0 and not measure.allows_negative:
-            self.problems.add(line, column, f"negative value {text.strip()}: {measure.key} cannot be negative")
+            self.problems.add(line, column, f"negative value {shorten(text.strip())}: {measure.key} cannot be negative")
             return None
         return value
 
@@ -328,11 +385,14 @@ def _parse_day(text: str, *, datetimes: bool) -> tuple[str | None, str]:
         try:
             return dt.datetime.fromisoformat(text).date().isoformat(), ""
         except ValueError:
-            return None, f"bad date '{text}': expected a date as YYYY-MM-DD or a date and time as YYYY-MM-DDTHH:MM:SS"
+            return (
+                None,
+                f"bad date '{shorten(text)}': expected a date as YYYY-MM-DD or a date and time as YYYY-MM-DDTHH:MM:SS",
+            )
     # Python also reads 20260301 and 2026-W09-1 as dates; a file should say which day it means the plain way.
     if len(text) == 10 and text[4] == "-" and text[7] == "-":
         try:
             return dt.date.fromisoformat(text).isoformat(), ""
         except ValueError:
             pass
-    return None, f"bad date '{text}': {_DATE_HELP}"
+    return None, f"bad date '{shorten(text)}': {_DATE_HELP}"

@@ -227,11 +227,17 @@ class ImportBatch(models.Model):
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.UPLOAD)
     filename = models.CharField(max_length=255)
     file = models.FileField(upload_to="imports/%Y/%m/", blank=True)
+    sheet = models.CharField(max_length=100, blank=True, help_text="The sheet to read, in a workbook with several")
     file_format = models.CharField(max_length=20, blank=True, help_text="Detected layout: wide, long or rows")
     dry_run = models.BooleanField(default=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Written by the worker while it runs the import; a running batch whose heartbeat stopped has lost its worker.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="How many times a worker started it")
+    # Set in the transaction that wrote the KPI series: until then a succeeded import's data is in, its series not.
+    series_recomputed_at = models.DateTimeField(null=True, blank=True)
     rows_read = models.PositiveIntegerField(default=0)
     cells_inserted = models.PositiveIntegerField(default=0)
     cells_updated = models.PositiveIntegerField(default=0)

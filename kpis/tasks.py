@@ -1,8 +1,10 @@
 """Celery entry points for the KPI engine: fetch rows by id, take the lock for the target, call one service.
 
-Every task is idempotent: a redelivered message (acks late, requeued when a worker dies) finds its work done and
-returns. Only operational errors (database or broker unreachable, lock timeouts) are retried; a bad file is a result
-recorded on its batch, not an error.
+Every task is idempotent: a redelivered message (acks late, sent again when a worker dies) finds its work done and
+returns. Operational errors (database or broker unreachable, lock timeouts, a deadlock PostgreSQL broke) are
+retried; a bad file is a result recorded on its batch, not an error. No import is ever left running: whatever stops
+one (a time limit, memory, a lost worker) ends it failed with the reason, or sends it again (see
+import_batches_recover, which beat runs every minute).
 """
 
 from __future__ import annotations
@@ -13,30 +15,23 @@ from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
-import kombu.exceptions
-from celery import current_app, shared_task
+from celery import Task, current_app, shared_task
+from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
+from django.conf import settings
 from django.core.cache import cache
-from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db import connection, transaction
 
+from config.celery import RELIABLE_TASK, RETRIED_ERRORS
 from kpis.models import ImportBatch
-from kpis.services import imports, series
+from kpis.services import imports, recovery, series
 
 logger = logging.getLogger(__name__)
 
-RETRIED_ERRORS = (OperationalError, InterfaceError, kombu.exceptions.OperationalError)
-_TASK_OPTIONS: dict[str, Any] = {
-    "acks_late": True,
-    "reject_on_worker_lost": True,
-    "autoretry_for": RETRIED_ERRORS,
-    "retry_backoff": 5,
-    "retry_backoff_max": 600,
-    "retry_jitter": True,
-    "max_retries": 8,
-}
 # The advisory-lock key space of import batches: (this number, batch id). Two-int keys never meet the series
 # recompute's single bigint key.
-IMPORT_LOCK_CLASS = 7_420_002
-_FINISHED = (ImportBatch.Status.SUCCEEDED, ImportBatch.Status.FAILED)
+IMPORT_LOCK_CLASS = recovery.IMPORT_LOCK_CLASS
+# Another worker holds the batch (or a killed worker's session still does, until PostgreSQL notices): look again.
+BUSY_RETRY_SECONDS = 10
 # Key results read the series; the okrs app owns their task. Named, not imported, so that kpis needs no okrs.
 KEY_RESULTS_TASK = "okrs.key_results_recompute_for_kpis"
 
@@ -69,7 +64,7 @@ def import_progress(batch_ids: list[int]) -> dict[int, dict[str, Any]]:
     return {batch_id: found[key] for batch_id in batch_ids if (key := _progress_key(batch_id)) in found}
 
 
-def _progress_clear(batch_id: int) -> None:
+def import_progress_clear(batch_id: int) -> None:
     cache.delete(_progress_key(batch_id))
 
 
@@ -102,43 +97,97 @@ def key_results_enqueue(change: series.SeriesChange) -> None:
         current_app.signature(KEY_RESULTS_TASK, args=args).delay()
 
 
-@shared_task(name="kpis.import_batch_process", soft_time_limit=1790, time_limit=1800, **_TASK_OPTIONS)
-def import_batch_process_task(batch_id: int) -> str:
+def _why_stopped(error: BaseException) -> str:
+    """What a person reads on the batch when its task ended with `error` instead of a result."""
+    limit = int(settings.CELERY_TASK_TIME_LIMIT)
+    if isinstance(error, SoftTimeLimitExceeded | TimeLimitExceeded):
+        return (
+            f"the import was stopped after the time limit of {limit // 60} min {limit % 60:02d} s; nothing was "
+            "written. Split the file into smaller ones, or ask the operator to raise CELERY_TASK_TIME_LIMIT"
+        )
+    if isinstance(error, MemoryError):
+        return imports.OUT_OF_MEMORY
+    if isinstance(error, RETRIED_ERRORS):
+        return (
+            "the database or the task queue stayed unreachable through every retry; nothing was written. "
+            "Start the import again once they are back"
+        )
+    return (
+        f"the import stopped on an unexpected error ({type(error).__name__}); nothing was written. The worker's "
+        "log has the details for the operator"
+    )
+
+
+class _ImportTask(Task):
+    """Ends the batch failed, with the reason, whenever the task itself fails: out of retries, a hard time limit
+    (Celery calls this from the worker's main process after killing the child), an unexpected error."""
+
+    def on_failure(self, exc: Exception, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
+        batch_id = (args or [kwargs.get("batch_id")])[0]
+        if batch_id is not None:
+            recovery.import_batch_fail(batch_id=int(batch_id), message=_why_stopped(exc))
+            import_progress_clear(int(batch_id))
+
+
+def _busy_retries() -> int:
+    # A batch another worker really holds finishes within the time limit; after that the lock is a dead session's
+    # and import_batches_recover takes over.
+    return int(settings.CELERY_TASK_TIME_LIMIT) // BUSY_RETRY_SECONDS + 1
+
+
+@shared_task(name="kpis.import_batch_process", bind=True, base=_ImportTask, **RELIABLE_TASK)
+def import_batch_process_task(self: Task, batch_id: int) -> str:
     """Validate and store a pending import batch, then recompute the series it touched once it has committed."""
     with _batch_lock(batch_id) as held:
         if not held:
-            logger.info("Import batch %s is being processed by another worker.", batch_id)
+            if self.request.retries < _busy_retries():
+                logger.info("Import batch %s is held by another worker; trying again shortly.", batch_id)
+                raise self.retry(countdown=BUSY_RETRY_SECONDS, max_retries=None)
+            logger.warning("Import batch %s stayed held by another worker; leaving it to recovery.", batch_id)
             return "busy"
         batch = ImportBatch.objects.get(pk=batch_id)
-        if batch.status in _FINISHED:
+        if batch.status in imports.FINISHED:
+            if imports.series_pending(batch):
+                transaction.on_commit(partial(series_recompute_for_batch_task.delay, batch.pk))
             return batch.status
-        imports.import_batch_process(batch=batch, progress=partial(import_progress_report, batch_id))
-        if batch.status == ImportBatch.Status.SUCCEEDED and not batch.dry_run:
+        try:
+            imports.import_batch_process(batch=batch, progress=partial(import_progress_report, batch_id))
+        except SoftTimeLimitExceeded as error:
+            # Raised inside the import, whose transaction has rolled back: the batch can be failed right here.
+            recovery.import_batch_fail(batch_id=batch_id, message=_why_stopped(error))
+            import_progress_clear(batch_id)
+            return ImportBatch.Status.FAILED
+        if imports.series_pending(batch):
             import_progress_report(batch_id, ImportStage.RECOMPUTING, batch.rows_read)
             transaction.on_commit(partial(series_recompute_for_batch_task.delay, batch.pk))
         else:
-            _progress_clear(batch_id)
+            import_progress_clear(batch_id)
     return batch.status
 
 
-@shared_task(name="kpis.series_recompute_for_batch", soft_time_limit=890, time_limit=900, **_TASK_OPTIONS)
+@shared_task(name="kpis.series_recompute_for_batch", **RELIABLE_TASK)
 def series_recompute_for_batch_task(batch_id: int) -> list[int]:
     """Recompute the series an import batch touched, then, on commit, the key results that read them.
 
-    Returns the ids of the KPIs recomputed.
+    Returns the ids of the KPIs recomputed; none when the batch failed, was a dry run, or is done already.
     """
-    batch = ImportBatch.objects.get(pk=batch_id)
-    if batch.status != ImportBatch.Status.SUCCEEDED or batch.dry_run:
-        return []
-    # The service holds the series lock until it commits, so recomputes never interleave.
-    with transaction.atomic():
-        change = series.series_recompute_for_batch(batch=batch)
-        transaction.on_commit(partial(key_results_enqueue, change))
-    _progress_clear(batch_id)
+    change = imports.import_batch_series_recompute(batch_id=batch_id, on_commit=key_results_enqueue)
+    import_progress_clear(batch_id)
     return change.kpi_ids
 
 
-@shared_task(name="kpis.series_recompute_all", soft_time_limit=2990, time_limit=3000, **_TASK_OPTIONS)
+@shared_task(name="kpis.series_recompute_all", **RELIABLE_TASK)
 def series_recompute_all_task() -> None:
     """Nightly safety net: recompute every KPI series from the stored observations."""
     series.series_recompute_all()
+
+
+@shared_task(name="kpis.import_batches_recover", **RELIABLE_TASK)
+def import_batches_recover_task() -> dict[str, list[int]]:
+    """Every minute: imports whose worker died are sent again or failed; succeeded ones get their series."""
+    found = recovery.import_batches_recover()
+    for batch_id in found.resend:
+        import_batch_process_task.delay(batch_id)
+    for batch_id in found.series:
+        series_recompute_for_batch_task.delay(batch_id)
+    return {"resent": found.resend, "series": found.series, "failed": found.failed}

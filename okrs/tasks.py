@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from functools import partial
-from typing import Any
 
 from celery import Task, shared_task
 from django.db import transaction
 from django.utils import timezone
 
-from kpis.tasks import RETRIED_ERRORS
+from config.celery import RELIABLE_TASK
 from okrs.models import KeyResult
 from okrs.services.recompute import (
     KeyResultBusy,
@@ -21,15 +20,6 @@ from okrs.services.recompute import (
 )
 from okrs.services.snapshots import progress_snapshots_write
 
-_RELIABLE: dict[str, Any] = {
-    "acks_late": True,
-    "reject_on_worker_lost": True,
-    "autoretry_for": RETRIED_ERRORS,
-    "retry_backoff": 5,
-    "retry_backoff_max": 600,
-    "retry_jitter": True,
-    "max_retries": 8,
-}
 # Another worker holding a key result is finishing the same computation: look again shortly.
 _BUSY_RETRY_SECONDS = 5
 
@@ -43,7 +33,7 @@ def _enqueue_one(key_result_id: int) -> None:
     key_result_recompute_task.apply_async(kwargs={"key_result_id": key_result_id}, countdown=_BUSY_RETRY_SECONDS)
 
 
-@shared_task(name="okrs.key_result_recompute", bind=True, soft_time_limit=55, time_limit=60, **_RELIABLE)
+@shared_task(name="okrs.key_result_recompute", bind=True, **RELIABLE_TASK)
 def key_result_recompute_task(self: Task, key_result_id: int) -> None:
     key_result = KeyResult.objects.filter(pk=key_result_id).first()
     if key_result is None:
@@ -54,7 +44,7 @@ def key_result_recompute_task(self: Task, key_result_id: int) -> None:
         raise self.retry(exc=busy, countdown=_BUSY_RETRY_SECONDS) from None
 
 
-@shared_task(name="okrs.key_results_recompute_for_kpis", soft_time_limit=290, time_limit=300, **_RELIABLE)
+@shared_task(name="okrs.key_results_recompute_for_kpis", **RELIABLE_TASK)
 def key_results_recompute_for_kpis_task(kpi_ids: list[int], first_day: str, last_day: str) -> None:
     """Called on commit of a KPI series recompute with the KPIs and days it changed."""
     result = key_results_recompute_for_kpis(
@@ -73,7 +63,7 @@ def key_results_recompute_for_kpis_task(kpi_ids: list[int], first_day: str, last
         )
 
 
-@shared_task(name="okrs.progress_snapshots_rebuild", soft_time_limit=1790, time_limit=1800, **_RELIABLE)
+@shared_task(name="okrs.progress_snapshots_rebuild", **RELIABLE_TASK)
 def progress_snapshots_rebuild_task(key_result_ids: list[int], first_day: str, last_day: str) -> None:
     """Late or corrected data: rebuild the key results' history from the first changed day."""
     result = progress_snapshots_rebuild_for(
@@ -89,7 +79,7 @@ def progress_snapshots_rebuild_task(key_result_ids: list[int], first_day: str, l
         )
 
 
-@shared_task(name="okrs.key_results_recompute_all", soft_time_limit=1790, time_limit=1800, **_RELIABLE)
+@shared_task(name="okrs.key_results_recompute_all", **RELIABLE_TASK)
 def key_results_recompute_all_task() -> None:
     """Nightly safety net: recompute every active key result, then record today's snapshots."""
     result = key_results_recompute_all()

@@ -3,7 +3,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
@@ -35,14 +37,54 @@ def _test_database_url() -> str:
     return f"postgres://{credentials}@{host}:{port}/{database['NAME']}"
 
 
+@dataclass
+class Worker:
+    """A Celery worker process started by a test: its log, and its parent and pool (child) processes."""
+
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    @property
+    def log(self) -> str:
+        return self.log_path.read_text()
+
+    def children(self) -> list[int]:
+        """The pool processes of a prefork worker, read from /proc."""
+        path = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in path.read_text().split()] if path.exists() else []
+
+    def wait_for_log(self, text: str, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.log:
+            assert self.process.poll() is None, f"the worker exited:\n{self.log}"
+            assert time.monotonic() < deadline, f"the worker never logged {text!r}:\n{self.log}"
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+StartWorker = Callable[..., Worker]
+
+
 @pytest.fixture
-def worker(tmp_path: Path) -> Iterator[Path]:
-    """A worker process on the test database and the real broker; yields its log file, then stops it."""
+def start_worker(tmp_path: Path) -> Iterator[StartWorker]:
+    """Starts workers on the test database and the real broker; each stops when the test ends.
+
+    `start_worker(pool="prefork", env={...})`: prefork has a parent and one pool child, as in production, for tests
+    that kill either; `env` adds to the worker's environment (a time limit, the test-only pause of kpis.faults).
+    """
     if not settings.CELERY_BROKER_URL.startswith(("redis", "amqp", "pyamqp")):
         pytest.fail("The worker test needs a real broker: set CELERY_BROKER_URL (tests/check.sh does).")
     celery_app.control.purge()
-    env = {key: value for key, value in os.environ.items() if key != "CELERY_TASK_ALWAYS_EAGER"}
-    env |= {
+    base_env = {key: value for key, value in os.environ.items() if key != "CELERY_TASK_ALWAYS_EAGER"}
+    base_env |= {
         "DATABASE_URL": _test_database_url(),
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
         "SECRET_KEY": settings.SECRET_KEY,
@@ -52,37 +94,46 @@ def worker(tmp_path: Path) -> Iterator[Path]:
         "DATA_DIR": str(settings.DATA_DIR),
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
     }
-    log_path = tmp_path / "worker.log"
+    started: list[Worker] = []
     # This process enqueues for real; the other tests run tasks in-process.
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = False
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--pool=solo",
-                "--loglevel=INFO",
-                "--without-gossip",
-                "--without-mingle",
-                f"--hostname=test-worker-{os.getpid()}@%h",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            yield log_path
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            celery_app.conf.task_always_eager = eager
+
+    def start(pool: str = "solo", env: dict[str, str] | None = None) -> Worker:
+        log_path = tmp_path / f"worker-{len(started)}.log"
+        pool_options = ["--pool=solo"] if pool == "solo" else [f"--pool={pool}", "--concurrency=1"]
+        with log_path.open("w") as log:
+            process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "config",
+                    "worker",
+                    *pool_options,
+                    "--loglevel=INFO",
+                    "--without-gossip",
+                    "--without-mingle",
+                    f"--hostname=test-worker-{os.getpid()}-{len(started)}@%h",
+                ],
+                cwd=ROOT,
+                env=base_env | (env or {}),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        started.append(Worker(process=process, log_path=log_path))
+        return started[-1]
+
+    try:
+        yield start
+    finally:
+        for worker in started:
+            worker.stop()
+        celery_app.conf.task_always_eager = eager
+
+
+@pytest.fixture
+def worker(start_worker: StartWorker) -> Path:
+    """A worker process on the test database and the real broker; yields its log file, then stops it."""
+    return start_worker().log_path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import factory
+from django.utils import timezone
 
 from kpis import models
 
@@ -43,3 +44,8 @@ class ImportBatchFactory(factory.django.DjangoModelFactory):
 
     filename = "measurements.csv"
     source = models.ImportBatch.Source.COMMAND
+    status = models.ImportBatch.Status.PENDING
+    # A succeeded batch made here stands for one whose series were recomputed too.
+    series_recomputed_at = factory.LazyAttribute(
+        lambda o: timezone.now() if o.status == models.ImportBatch.Status.SUCCEEDED else None
+    )

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from kpis import periods
 from kpis.models import ImportBatch
-from kpis.services import imports, series
+from kpis.services import imports
 
 QUARTERS = 5
 
@@ -178,6 +178,5 @@ def demo_data_load(*, today: dt.date | None = None) -> ImportBatch:
         path_or_file=path, filename=path.name, source=ImportBatch.Source.COMMAND, created_by=None
     )
     imports.import_batch_process(batch=batch)
-    if batch.status == ImportBatch.Status.SUCCEEDED:
-        series.series_recompute_for_batch(batch=batch)
+    imports.import_batch_series_recompute(batch_id=batch.pk)
     return batch

@@ -12,22 +12,29 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import PurePath
 from typing import IO, TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.files import File
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
-from kpis import layouts, readers
+from config.celery import RETRIED_ERRORS
+from kpis import faults, layouts, readers
 from kpis.layouts import Layout, Plan, Problems, Staged
 from kpis.models import Dimension, ImportBatch, Measure, Segment, SegmentMember
+from kpis.services import recovery, series
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
+# One lock for the writing stage of every import (see _Stage.lock_writes); the series recompute has 7_420_001.
+IMPORT_WRITE_LOCK = 7_420_003
 _SQLITE_BATCH_ROWS = 5_000
 _IN_CHUNK = 500
 # Often enough for a progress bar to move, rarely enough to cost nothing next to reading the rows.
@@ -41,8 +48,29 @@ def _no_progress(stage: str, rows: int) -> None:
     pass
 
 
+FINISHED = (ImportBatch.Status.SUCCEEDED, ImportBatch.Status.FAILED)
+OUT_OF_MEMORY = (
+    "the worker ran out of memory reading this file; nothing was written. Split it into smaller files, or ask "
+    "the operator to give the workers more memory"
+)
+
+
 class _Rejected(Exception):
     pass
+
+
+def read_limits() -> readers.Limits:
+    return readers.Limits(
+        line_bytes=settings.IMPORT_MAX_LINE_BYTES,
+        columns=settings.IMPORT_MAX_COLUMNS,
+        xlsx_inflated_bytes=settings.IMPORT_XLSX_MAX_INFLATED_BYTES,
+        xlsx_shared_strings_bytes=settings.IMPORT_XLSX_MAX_SHARED_STRINGS_BYTES,
+    )
+
+
+def day_window() -> layouts.DayWindow:
+    """IMPORT_DATE_MIN to today where the organisation is (TIME_ZONE), not where the server's clock is."""
+    return layouts.DayWindow(first=settings.IMPORT_DATE_MIN, last=timezone.localdate())
 
 
 @transaction.atomic
@@ -53,10 +81,14 @@ def import_batch_create(
     source: ImportBatch.Source,
     created_by: User | None = None,
     dry_run: bool = False,
+    sheet: str = "",
 ) -> ImportBatch:
-    """A pending batch holding a copy of the file; `filename` is the name the user knows the file by."""
+    """A pending batch holding a copy of the file; `filename` is the name the user knows the file by.
+
+    `sheet` names the sheet to read in a workbook with several data sheets.
+    """
     name = PurePath(filename).name or "measurements"
-    batch = ImportBatch(filename=name[:255], source=source, created_by=created_by, dry_run=dry_run)
+    batch = ImportBatch(filename=name[:255], source=source, created_by=created_by, dry_run=dry_run, sheet=sheet)
     if isinstance(path_or_file, str | os.PathLike):
         with open(path_or_file, "rb") as handle:
             batch.file.save(name, File(handle), save=False)
@@ -68,38 +100,106 @@ def import_batch_create(
     return batch
 
 
+def import_batch_rerun(*, batch: ImportBatch, dry_run: bool, created_by: User | None) -> ImportBatch:
+    """A new pending batch of the same stored file (to validate it, or import a file validated before).
+
+    The new batch points to the file the first one stored, rather than a copy of it: a file is stored once.
+    """
+    again = ImportBatch(
+        filename=batch.filename,
+        source=batch.source,
+        created_by=created_by,
+        dry_run=dry_run,
+        sheet=batch.sheet,
+        file=batch.file.name,
+    )
+    again.full_clean()
+    again.save()
+    return again
+
+
 def import_batch_process(*, batch: ImportBatch, progress: Progress | None = None) -> ImportBatch:
     """Read the batch's file and write its cells, or none of them; a finished batch is returned unchanged.
 
     Not one transaction as a whole: `running` is committed first so that others see it, and `failed` must
-    survive the rollback of the import itself. A batch left `running` by a crash holds no data and is run again.
-    `progress`, when given, is told each stage and, while reading, the rows read so far.
+    survive the rollback of the import itself. The data and `succeeded` commit together, so a batch left `running`
+    by a crash holds no data and is run again (at most IMPORT_MAX_ATTEMPTS starts in all). Its series are
+    recomputed afterwards by import_batch_series_recompute. `progress`, when given, is told each stage and, while
+    reading, the rows read so far.
     """
-    if batch.status in (ImportBatch.Status.SUCCEEDED, ImportBatch.Status.FAILED):
+    if batch.status in FINISHED:
+        return batch
+    if batch.attempts >= settings.IMPORT_MAX_ATTEMPTS:
+        recovery.import_batch_fail(batch_id=batch.pk, message=recovery.worker_lost_message(batch.attempts))
+        batch.refresh_from_db()
         return batch
     batch.status = ImportBatch.Status.RUNNING
-    batch.started_at = timezone.now()
+    batch.started_at = batch.heartbeat_at = timezone.now()
+    batch.attempts += 1
     batch.errors = []
-    batch.save(update_fields=["status", "started_at", "errors"])
+    batch.save(update_fields=["status", "started_at", "heartbeat_at", "attempts", "errors"])
 
     run = _Run(batch=batch, progress=progress or _no_progress)
     try:
         with transaction.atomic():
-            run.execute()
+            with recovery.heartbeat(batch.pk):
+                run.execute()
             if batch.dry_run:
                 transaction.set_rollback(True)
+            else:
+                _finish(batch, run, ImportBatch.Status.SUCCEEDED)
     except _Rejected:
-        batch.status = ImportBatch.Status.FAILED
         batch.errors = run.problems.as_list()
         batch.cells_inserted = batch.cells_updated = batch.cells_unchanged = 0
         batch.changes = {}
+        _finish(batch, run, ImportBatch.Status.FAILED)
+    except MemoryError:
+        recovery.import_batch_fail(batch_id=batch.pk, message=OUT_OF_MEMORY)
+        batch.refresh_from_db()
+    except RETRIED_ERRORS:
+        # Known and retried (a deadlock broken, the database or broker gone a moment): not a start that counts
+        # towards IMPORT_MAX_ATTEMPTS, if the database lets us say so.
+        with suppress(DatabaseError):
+            ImportBatch.objects.filter(pk=batch.pk).update(attempts=F("attempts") - 1)
+        raise
     else:
-        batch.status = ImportBatch.Status.SUCCEEDED
+        if batch.dry_run:
+            _finish(batch, run, ImportBatch.Status.SUCCEEDED)
+    return batch
+
+
+def _finish(batch: ImportBatch, run: _Run, status: ImportBatch.Status) -> None:
+    batch.status = status
     batch.rows_read = run.rows_read
     batch.file_format = run.layout
     batch.finished_at = timezone.now()
     batch.save()
-    return batch
+
+
+def series_pending(batch: ImportBatch) -> bool:
+    """Whether the batch's data is in and its KPI series are still to be recomputed."""
+    return batch.status == ImportBatch.Status.SUCCEEDED and not batch.dry_run and batch.series_recomputed_at is None
+
+
+def import_batch_series_recompute(
+    *, batch_id: int, on_commit: Callable[[series.SeriesChange], None] | None = None
+) -> series.SeriesChange:
+    """Recompute the series a succeeded batch changed, and mark them done in the same transaction.
+
+    The batch row is locked first, so a second recompute of the same batch (a redelivered message, the sweep)
+    waits and then finds it done. `on_commit` is handed the change once it has committed.
+    """
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().filter(pk=batch_id).first()
+        if batch is None or not series_pending(batch):
+            return series.SeriesChange()
+        change = series.series_recompute_for_batch(batch=batch)
+        faults.pause_at("series", server=True)
+        batch.series_recomputed_at = timezone.now()
+        batch.save(update_fields=["series_recomputed_at"])
+        if on_commit is not None:
+            transaction.on_commit(partial(on_commit, change))
+    return change
 
 
 @dataclass
@@ -124,26 +224,33 @@ class _Run:
             while isinstance(file, File) and file.file is not None:
                 file = file.file
             try:
-                with readers.open_table(file, self.batch.filename) as table:
-                    plan = self._plan(table, measures, dimensions)
-                    stage = _Stage(plan=plan, batch=self.batch, measures=measures)
-                    stage.create()
-                    parser = layouts.RowParser(
-                        plan, measures=measures, decimal_comma=table.decimal_comma, problems=self.problems
-                    )
-                    self.progress("reading", 0)
-                    with stage.writer() as write:
-                        self._read(table, parser, write)
+                table = readers.open_table(file, self.batch.filename, sheet=self.batch.sheet, limits=read_limits())
             except readers.ReadError as error:
-                self.problems.add(error.line, None, error.message)
+                self.problems.add(error.line, error.column, error.message)
                 raise _Rejected from None
+            plan = self._plan(table, measures, dimensions)
+            stage = _Stage(plan=plan, batch=self.batch, measures=measures)
+            stage.create()
+            parser = layouts.RowParser(
+                plan,
+                measures=measures,
+                decimal_comma=table.decimal_comma,
+                problems=self.problems,
+                days=day_window(),
+                short_rows_allowed=table.short_rows_allowed,
+            )
+            self.progress("reading", 0)
+            with stage.writer() as write:
+                self._read(table, parser, write)
         if not self.rows_read and not self.problems:
             self.problems.add(2, None, "the file has a header but no data rows")
         self.progress("checking", self.rows_read)
         stage.report_repeats(self.problems)
+        # Checks of the staged cells as a whole go here, after every line was read and before anything is written.
         if self.problems:
             raise _Rejected
         self.progress("writing", self.rows_read)
+        stage.lock_writes()
         stage.map_segments()
         stage.apply()
 
@@ -179,7 +286,7 @@ class _Run:
                     write(row)
         except readers.ReadError as error:
             # Ends the read, not the COPY in progress, so that the problems found so far are reported too.
-            self.problems.add(error.line, None, error.message)
+            self.problems.add(error.line, error.column, error.message)
         finally:
             self.rows_read = rows_read
 
@@ -213,6 +320,7 @@ class _Stage:
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 with cursor.cursor.copy(f"COPY {self.table} ({columns}) FROM STDIN") as copy:
+                    faults.pause_at("copy")
                     yield copy.write_row
             else:
                 yield from self._sqlite_writer(cursor, columns)
@@ -258,7 +366,11 @@ class _Stage:
             found = cursor.fetchall()
             for line, first_line, *key in found:
                 if plan.layout == Layout.ROWS:
-                    problems.add(line, plan.record_column, f"{plan.record_column} '{key[0]}' repeats line {first_line}")
+                    problems.add(
+                        line,
+                        plan.record_column,
+                        f"{plan.record_column} '{readers.shorten(key[0])}' repeats line {first_line}",
+                    )
                     continue
                 where = [str(key[0]), self._segment_label(key[1 : 1 + len(self.dimension_columns)])]
                 if plan.layout == Layout.LONG:
@@ -274,6 +386,17 @@ class _Stage:
     def _segment_label(self, members: Sequence[str]) -> str:
         pairs = [(dimension.key, member) for (_, dimension), member in zip(self.plan.dimensions, members, strict=True)]
         return layouts.segment_key(pairs) or "no dimensions"
+
+    def lock_writes(self) -> None:
+        """Take the lock that lets one import write at a time, held until this one commits.
+
+        Two imports writing the same cells (or creating the same segments) in different orders would each wait
+        for a row the other holds: a deadlock, which PostgreSQL breaks by failing one of them. Serialising the
+        writes avoids it; reading and checking, the long part, still run side by side. SQLite has one writer.
+        """
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_WRITE_LOCK])
 
     def map_segments(self) -> None:
         """Find or create the segment of every dimension combination staged, in a table the upsert joins."""
@@ -378,6 +501,7 @@ class _Stage:
                 inserted, updated, measures, days, segments = self._upsert_returning(cursor)
             else:
                 inserted, updated, measures, days, segments = self._diff_then_upsert(cursor)
+            faults.pause_at("upsert", server=True)
             cursor.execute(f"DROP TABLE {self.table}")
             if self.dimension_columns:
                 cursor.execute(f"DROP TABLE {self.segments}")

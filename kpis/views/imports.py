@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
-import itertools
-from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
+import kombu.exceptions
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kpis import layouts, readers, tasks
+from kpis import previews, tasks
 from kpis.forms import ImportUploadForm
-from kpis.models import Dimension, ImportBatch, Kpi, Measure
-from kpis.services.imports import import_batch_create
+from kpis.models import ImportBatch, Kpi
+from kpis.services.imports import import_batch_create, import_batch_rerun, series_pending
 
-PREVIEW_ROWS = 10
-# An XLSX workbook is a zip archive; anything else the readers accept is CSV.
-ZIP_MAGIC = b"PK\x03\x04"
 HISTORY_PAGE_SIZE = 20
 # Where the progress bar stands at the start of each stage; reading is the long one on a big file.
 STAGE_PERCENT = {
@@ -59,103 +53,9 @@ def _state(batch: ImportBatch, progress: dict[str, Any] | None) -> str:
         return State.QUEUED if stage else State.NOT_STARTED
     if batch.status == ImportBatch.Status.RUNNING:
         return State.RUNNING
-    if batch.status == ImportBatch.Status.SUCCEEDED and stage == tasks.ImportStage.RECOMPUTING:
+    if series_pending(batch):
         return State.RECOMPUTING
     return str(batch.status)
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    role: str
-    known: bool = True
-
-
-@dataclass
-class Preview:
-    """What the import will make of a file, read without writing anything."""
-
-    kind: str = ""
-    layout: str = ""
-    columns: list[Column] = field(default_factory=list)
-    rows: list[tuple[int, list[str]]] = field(default_factory=list)
-    # Problems with the file as a whole or its header: the import cannot start.
-    blocking: list[dict[str, object]] = field(default_factory=list)
-    # Problems in the first rows: the import will fail, and a run (or validation) lists every such line.
-    row_problems: list[dict[str, object]] = field(default_factory=list)
-
-
-def _columns(header: list[str], measures: dict[str, Any], dimensions: dict[str, Any]) -> tuple[str, list[Column]]:
-    """The layout the header implies and the role of each column, told apart as kpis.layouts.plan_layout does."""
-    names = [name.strip().lower() for name in header]
-    if layouts.MEASURE_COLUMN in names and layouts.VALUE_COLUMN in names:
-        layout = layouts.Layout.LONG
-    elif any(name in names for name in layouts.ID_COLUMNS):
-        layout = layouts.Layout.ROWS
-    else:
-        layout = layouts.Layout.WIDE
-    columns = []
-    for original, name in zip(header, names, strict=True):
-        if name == layouts.DATE_COLUMN:
-            columns.append(Column(original, "Date"))
-        elif layout == layouts.Layout.LONG and name == layouts.MEASURE_COLUMN:
-            columns.append(Column(original, "Measure names"))
-        elif layout == layouts.Layout.LONG and name == layouts.VALUE_COLUMN:
-            columns.append(Column(original, "Values"))
-        elif layout == layouts.Layout.ROWS and name in layouts.ID_COLUMNS:
-            columns.append(Column(original, "Record id"))
-        elif name in measures and layout != layouts.Layout.LONG:
-            columns.append(Column(original, "Measure"))
-        elif name in dimensions:
-            columns.append(Column(original, "Dimension"))
-        elif not name:
-            columns.append(Column(original, "No header: ignored"))
-        else:
-            columns.append(Column(original, "Unknown", known=False))
-    return layout.value, columns
-
-
-def _preview(batch: ImportBatch) -> Preview:
-    measures = {
-        key: layouts.MeasureInfo(id=pk, key=key, allows_negative=allows_negative)
-        for pk, key, allows_negative in Measure.objects.values_list("id", "key", "allows_negative")
-    }
-    dimensions = {key: layouts.DimensionInfo(id=pk, key=key) for pk, key in Dimension.objects.values_list("id", "key")}
-    preview = Preview()
-    blocking = layouts.Problems()
-    row_problems = layouts.Problems()
-    try:
-        stored = batch.file.open("rb")
-    except OSError:
-        preview.blocking = [
-            {"line": None, "column": None, "message": "the stored file cannot be read; upload it again"}
-        ]
-        return preview
-    with stored:
-        preview.kind = "XLSX" if stored.read(4) == ZIP_MAGIC else "CSV"
-        stored.seek(0)
-        try:
-            with readers.open_table(stored, batch.filename) as table:
-                if not "".join(table.header).strip():
-                    blocking.add(1, None, "the file is empty")
-                else:
-                    preview.layout, preview.columns = _columns(table.header, measures, dimensions)
-                    rows = (row for row in table.rows if "".join(row[1]).strip())
-                    preview.rows = list(itertools.islice(rows, PREVIEW_ROWS))
-                    plan = layouts.plan_layout(table.header, measures, dimensions, blocking)
-                    if plan is not None:
-                        parser = layouts.RowParser(
-                            plan, measures=measures, decimal_comma=table.decimal_comma, problems=row_problems
-                        )
-                        for line, cells in preview.rows:
-                            parser.parse(line, cells)
-                    if not preview.rows and not blocking:
-                        blocking.add(2, None, "the file has a header but no data rows")
-        except readers.ReadError as error:
-            (row_problems if error.line and error.line > 1 else blocking).add(error.line, None, error.message)
-    preview.blocking = blocking.as_list()
-    preview.row_problems = row_problems.as_list()
-    return preview
 
 
 @require_http_methods(["GET", "POST"])
@@ -168,7 +68,10 @@ def import_list(request: HttpRequest) -> HttpResponse:
             filename=upload.name,
             source=ImportBatch.Source.UPLOAD,
             created_by=request.user if request.user.is_authenticated else None,
+            sheet=form.cleaned_data["sheet"],
         )
+        if form.preview is not None:
+            previews.preview_remember(batch=batch, preview=form.preview)
         return redirect("import_detail", pk=batch.pk)
     page = Paginator(ImportBatch.objects.select_related("created_by"), HISTORY_PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -196,6 +99,8 @@ def _batch_context(batch: ImportBatch) -> dict[str, Any]:
     if state == State.RUNNING and not stage:
         # Running on a worker whose reports have not arrived, or have expired: at least it has started reading.
         stage = tasks.ImportStage.READING
+    elif state == State.RECOMPUTING:
+        stage = tasks.ImportStage.RECOMPUTING
     return {
         "batch": batch,
         "state": state,
@@ -211,7 +116,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(ImportBatch.objects.select_related("created_by"), pk=pk)
     context = {"nav": "imports", **_batch_context(batch)}
     if context["state"] == State.NOT_STARTED and batch.file:
-        context["preview"] = _preview(batch)
+        context["preview"] = previews.preview_for(batch=batch)
     if batch.started_at and batch.finished_at:
         context["duration"] = _duration((batch.finished_at - batch.started_at).total_seconds())
     changed_measures = (batch.changes or {}).get("measures") or []
@@ -242,7 +147,7 @@ def import_progress_partial(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def import_start(request: HttpRequest, pk: int) -> HttpResponse:
-    """Start a previewed batch, or, to validate only or to import a file validated before, a fresh copy of it."""
+    """Start a previewed batch, or, to validate only or to import a file validated before, a new batch of it."""
     batch = get_object_or_404(ImportBatch, pk=pk)
     dry_run = request.POST.get("action") == "validate"
     if not batch.file:
@@ -251,15 +156,21 @@ def import_start(request: HttpRequest, pk: int) -> HttpResponse:
     if batch.status == ImportBatch.Status.PENDING and batch.dry_run == dry_run:
         target = batch
     else:
-        target = import_batch_create(
-            path_or_file=batch.file,
-            filename=batch.filename,
-            source=ImportBatch.Source.UPLOAD,
-            created_by=request.user if request.user.is_authenticated else None,
-            dry_run=dry_run,
+        target = import_batch_rerun(
+            batch=batch, dry_run=dry_run, created_by=request.user if request.user.is_authenticated else None
         )
+    # The batch is committed (views run in autocommit), so the task may be sent now, and whether that worked is
+    # known here: with the broker down the batch stays startable and the page says why.
     tasks.import_progress_report(target.pk, tasks.ImportStage.QUEUED)
-    transaction.on_commit(partial(tasks.import_batch_process_task.delay, target.pk))
+    try:
+        tasks.import_batch_process_task.delay(target.pk)
+    except kombu.exceptions.OperationalError:
+        tasks.import_progress_clear(target.pk)
+        messages.error(
+            request,
+            "The task queue (broker) cannot be reached, so the import was not started. Nothing was written; "
+            "start it again once the queue is back.",
+        )
     return redirect("import_detail", pk=target.pk)
 
 

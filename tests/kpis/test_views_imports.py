@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any
 
+import kombu.exceptions
 import pytest
 from django.contrib.auth.models import User
 from django.core.cache import cache
@@ -295,9 +297,10 @@ def test_the_progress_block_polls_while_the_import_runs(signed_in: Client) -> No
 
 
 def test_the_progress_block_shows_the_series_recompute_after_the_import(signed_in: Client) -> None:
-    # given
-    batch = ImportBatchFactory(status=ImportBatch.Status.SUCCEEDED, source=ImportBatch.Source.UPLOAD)
-    tasks.import_progress_report(batch.pk, tasks.ImportStage.RECOMPUTING, 2)
+    # given data in, series pending (and no progress report: the worker that would send one has died)
+    batch = ImportBatchFactory(
+        status=ImportBatch.Status.SUCCEEDED, source=ImportBatch.Source.UPLOAD, series_recomputed_at=None
+    )
 
     # when
     page = signed_in.get(reverse("import_detail", args=[batch.pk]))
@@ -401,3 +404,85 @@ def test_a_preview_whose_stored_file_is_gone_says_so(signed_in: Client) -> None:
     assert page.status_code == 200
     assert page.context["preview"].blocking[0]["message"] == "the stored file cannot be read; upload it again"
     assert not Observation.objects.exists()
+
+
+def test_an_upload_of_a_zip_bomb_is_refused_in_the_form_before_it_is_parsed(signed_in: Client, settings: Any) -> None:
+    # given a workbook part that inflates to 20 MB from a few kB
+    settings.IMPORT_XLSX_MAX_INFLATED_BYTES = 1024 * 1024
+    buffer = io.BytesIO()
+    Workbook().save(buffer)
+    with zipfile.ZipFile(buffer, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/media/padding.bin", b" " * (20 * 1024 * 1024))
+
+    # when
+    response = _upload(signed_in, "bomb.xlsx", buffer.getvalue())
+
+    # then
+    assert response.status_code == 400
+    assert "the workbook inflates to 21 MB, more than the 1 MB" in " ".join(response.context["form"].errors["file"])
+    assert not ImportBatch.objects.exists()
+
+
+def _two_sheets() -> bytes:
+    workbook = Workbook()
+    first = workbook.active
+    assert first is not None
+    first.title = "March"
+    first.append(["date", "team", "total_contacts"])
+    first.append(["2026-03-01", "Tier 1", 5])
+    second = workbook.create_sheet("April")
+    second.append(["date", "team", "total_contacts"])
+    second.append(["2026-04-01", "Tier 1", 7])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_workbook_with_two_data_sheets_asks_for_the_sheet_on_the_form(signed_in: Client) -> None:
+    # when
+    response = _upload(signed_in, "export.xlsx", _two_sheets())
+
+    # then
+    assert response.status_code == 400
+    assert response.context["form"].errors["sheet"] == [
+        "the workbook has 2 data sheets (March, April): choose the one to import by its name "
+        "(the Sheet field, or --sheet)"
+    ]
+    assert not ImportBatch.objects.exists()
+
+
+def test_the_sheet_named_on_the_form_is_previewed_and_kept_on_the_batch(signed_in: Client) -> None:
+    # when
+    response = signed_in.post(
+        reverse("import_list"), {"file": SimpleUploadedFile("export.xlsx", _two_sheets()), "sheet": "April"}
+    )
+
+    # then
+    assert response.status_code == 302
+    batch = ImportBatch.objects.get()
+    assert batch.sheet == "April"
+    preview = signed_in.get(reverse("import_detail", args=[batch.pk])).context["preview"]
+    assert preview.rows == [(2, ["2026-04-01", "Tier 1", "7"])]
+
+
+def test_start_with_the_broker_down_says_so_and_leaves_the_batch_startable(
+    signed_in: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a broker that refuses connections, as kombu reports it
+    batch = _uploaded(signed_in)
+
+    def unreachable(*args: Any, **kwargs: Any) -> None:
+        raise kombu.exceptions.OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.import_batch_process_task, "delay", unreachable)
+
+    # when
+    response = signed_in.post(reverse("import_start", args=[batch.pk]), {"action": "import"}, follow=True)
+
+    # then
+    assert response.status_code == 200
+    assert "the import was not started" in response.content.decode()
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.PENDING
+    assert response.context["state"] == "not_started"
+    assert 'value="import"' in response.content.decode()

@@ -1,4 +1,4 @@
-"""`python manage.py import_measurements PATH [--dry-run]`: import a measurement file in the foreground."""
+"""`python manage.py import_measurements PATH [--dry-run] [--sheet NAME]`: import a file in the foreground."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ import kombu.exceptions
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kpis.models import ImportBatch
-from kpis.services.imports import import_batch_create, import_batch_process
-from kpis.services.series import series_recompute_for_batch
+from kpis.services.imports import import_batch_create, import_batch_process, import_batch_series_recompute
 from kpis.tasks import key_results_enqueue
 
 
@@ -20,12 +19,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", type=Path, help="CSV (UTF-8, comma or semicolon) or XLSX file")
         parser.add_argument("--dry-run", action="store_true", help="check the file and count changes, write nothing")
+        parser.add_argument("--sheet", default="", help="the sheet to read, in a workbook with several data sheets")
 
-    def handle(self, *args: Any, path: Path, dry_run: bool, **options: Any) -> None:
+    def handle(self, *args: Any, path: Path, dry_run: bool, sheet: str, **options: Any) -> None:
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
         batch = import_batch_create(
-            path_or_file=path, filename=path.name, source=ImportBatch.Source.COMMAND, dry_run=dry_run
+            path_or_file=path, filename=path.name, source=ImportBatch.Source.COMMAND, dry_run=dry_run, sheet=sheet
         )
         batch = import_batch_process(batch=batch)
         if batch.status == ImportBatch.Status.FAILED:
@@ -39,7 +39,7 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write(f"Dry run, nothing written. {summary}")
             return
-        change = series_recompute_for_batch(batch=batch)
+        change = import_batch_series_recompute(batch_id=batch.pk)
         self.stdout.write(f"Imported batch {batch.pk}. {summary}; {change.series_values} KPI series values recomputed.")
         try:
             key_results_enqueue(change)
