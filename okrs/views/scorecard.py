@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
 
+from kpis.csv_safety import spreadsheet_safe as text
 from kpis.formatting import format_raw
 from okrs.forms import PeriodTeamForm
 from okrs.models import Status
@@ -37,8 +38,6 @@ CSV_COLUMNS = [
     "expected",
     "owner",
 ]
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _scorecard(request: HttpRequest) -> tuple[PeriodTeamForm, Scorecard]:
@@ -75,12 +74,6 @@ def scorecard_key_results(request: HttpRequest, pk: int) -> HttpResponse:
     if summary is None:
         raise Http404("No such objective in your teams.")
     return render(request, "okrs/partials/scorecard_objective_rows.html", {"summary": summary, "compact": False})
-
-
-def text(value: object) -> str:
-    """A text cell a spreadsheet shows as typed: one that would start a formula gets a leading quote."""
-    cell = str(value)
-    return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
 
 
 def scorecard_rows(card: Scorecard) -> list[dict[str, str]]:

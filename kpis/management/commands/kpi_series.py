@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from kpis.csv_safety import spreadsheet_safe
 from kpis.formatting import format_raw, format_value
 from kpis.models import Dimension, Kpi
 from kpis.periods import Grain
@@ -55,9 +56,11 @@ class Command(BaseCommand):
 
     def _write_csv(self, header: list[str], rows: list[list[Any]]) -> None:
         writer = csv.writer(self.stdout, lineterminator="\n")
-        writer.writerow(header)
+        writer.writerow([spreadsheet_safe(name) for name in header])
         for row in rows:
-            writer.writerow([format_raw(cell) if isinstance(cell, float | None) else cell for cell in row])
+            writer.writerow(
+                [spreadsheet_safe(format_raw(cell) if isinstance(cell, float | None) else cell) for cell in row]
+            )
 
     def _write_table(self, kpi: Kpi, header: list[str], rows: list[list[Any]], value_column: int) -> None:
         def cell(index: int, value: Any) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from kpis.csv_safety import spreadsheet_safe
 from kpis.models import Period
 from kpis.periods import parse_label
 from okrs.models import KeyResult, Team
@@ -79,7 +80,7 @@ class Command(BaseCommand):
         if format == "csv":
             writer = csv.writer(self.stdout, lineterminator="\n")
             writer.writerow(COLUMNS)
-            writer.writerows(rows)
+            writer.writerows([spreadsheet_safe(cell) for cell in row] for row in rows)
             return
         self._table(rows)
 

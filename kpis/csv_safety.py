@@ -1,0 +1,23 @@
+"""One rule for every CSV the project writes: a cell a spreadsheet would run as a formula is neutralised.
+
+A spreadsheet takes a cell that starts with = + - @ (or a tab or carriage return before one) as a formula:
+`=HYPERLINK(…)` or `=cmd|' /C calc'!A0` in a team name would run on the director's machine (CSV injection). Such a
+cell gets a leading apostrophe, which spreadsheets show as typed. So does one that hides a formula behind a
+semicolon or tab (`x;=1+1`), which a spreadsheet set to that separator splits into a cell of its own. Plain
+numbers (-5, +3.2, 1e-3) are left as they are, so that numeric columns stay numbers.
+"""
+
+from __future__ import annotations
+
+import re
+
+_FORMULA_START = re.compile(r"^\s*[=+\-@\t\r]|[;\t]\s*[=+\-@]")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def spreadsheet_safe(value: object) -> str:
+    """The cell as text that no spreadsheet runs."""
+    text = "" if value is None else str(value)
+    if _FORMULA_START.search(text) and not _PLAIN_NUMBER.match(text):
+        return "'" + text
+    return text
