@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
+import psycopg
 import pytest
+from django.conf import settings
 
 from kpis.models import Dimension, ImportBatch, Measure, Observation, Segment, SegmentMember
 from tests.factories import ImportBatchFactory
@@ -30,3 +33,17 @@ def observe(db: None) -> Observe:
         return observation
 
     return _observe
+
+
+@pytest.fixture
+def other_connection() -> Iterator[psycopg.Connection[Any]]:
+    """A second database session, as another worker or web process has."""
+    database = settings.DATABASES["default"]
+    with psycopg.connect(
+        dbname=database["NAME"],
+        user=database["USER"],
+        password=database["PASSWORD"] or None,
+        host=database["HOST"] or None,
+        port=database["PORT"] or None,
+    ) as connection:
+        yield connection

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
@@ -23,16 +23,11 @@ from kpis.models import ImportBatch, Observation, SeriesValue
 from kpis.services import imports, recovery
 from kpis.services.library import kpi_library_load
 from tests.factories import ImportBatchFactory
+from tests.kpis.test_tasks import WORKED_EXAMPLES
 
 pytestmark = pytest.mark.django_db
 
 Capture = Callable[..., AbstractContextManager[list[Callable[[], Any]]]]
-
-WORKED_EXAMPLES = (
-    "date,team,channel,total_contacts,escalated_contacts\n"
-    "2026-01-05,Tier 1,phone,500,50\n"
-    "2026-01-06,Tier 2,email,1000,200\n"
-)
 
 
 @pytest.fixture(autouse=True)
@@ -295,20 +290,6 @@ def test_the_sweep_sends_the_series_recompute_of_a_batch_whose_series_never_came
     assert found.series == [pending.pk]
     assert done.pk not in found.series
     assert dry_run.pk not in found.series
-
-
-@pytest.fixture
-def other_connection() -> Iterator[psycopg.Connection[Any]]:
-    database = settings.DATABASES["default"]
-    with psycopg.connect(
-        dbname=database["NAME"],
-        user=database["USER"],
-        password=database["PASSWORD"] or None,
-        host=database["HOST"] or None,
-        port=database["PORT"] or None,
-        autocommit=True,
-    ) as connection:
-        yield connection
 
 
 def test_the_sweep_leaves_alone_a_batch_a_worker_still_holds(other_connection: psycopg.Connection[Any]) -> None:

@@ -9,7 +9,6 @@ import psycopg
 import pytest
 from celery.exceptions import Retry
 from celery.signals import task_prerun
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import OperationalError
 
@@ -178,19 +177,6 @@ def test_it_does_not_retry_a_validation_failure(tmp_path: Path, monkeypatch: pyt
     assert outcome.failed()
     assert isinstance(outcome.result, ValidationError)
     assert attempts == [batch.pk]
-
-
-@pytest.fixture
-def other_connection() -> Iterator[psycopg.Connection[Any]]:
-    database = settings.DATABASES["default"]
-    with psycopg.connect(
-        dbname=database["NAME"],
-        user=database["USER"],
-        password=database["PASSWORD"] or None,
-        host=database["HOST"] or None,
-        port=database["PORT"] or None,
-    ) as connection:
-        yield connection
 
 
 @pytest.mark.django_db(transaction=True)
