@@ -147,15 +147,13 @@ class Checker:
 
     def blank_rows(self, batch: pa.RecordBatch) -> pa.Array:
         """The lines whose every cell is empty: skipped, as the line-by-line reader skips them."""
-        masks = []
-        for column in batch.columns:
-            if pa.types.is_string(column.type):
-                masks.append(pc.equal(pc.utf8_trim_whitespace(column), ""))
-            else:
-                masks.append(pc.is_null(column))
-        blank = masks[0]
-        for mask in masks[1:]:
-            blank = pc.and_(blank, mask)
+        first = _empty(batch.column(0))
+        if not pc.any(first).as_py():
+            # The common case, decided by one column: no line is blank.
+            return first
+        blank = first
+        for column in batch.columns[1:]:
+            blank = pc.and_(blank, _empty(column))
         return blank
 
     def rows_in(self, batch: pa.RecordBatch) -> int:
@@ -224,14 +222,13 @@ class Checker:
 
     def _flags_or_numbers(self, column: pa.Array) -> pa.Array:
         """A row-level measure column: numbers, or true/false/yes/no counted as 1 and 0 (not both)."""
-        empty = pc.equal(pc.utf8_trim_whitespace(column), "")
-        nullable = pc.if_else(empty, pa.scalar(None, pa.string()), column)
-        try:
-            return pc.cast(nullable, pa.float64())
-        except pa.ArrowInvalid:
-            self.raw_copyable = False
+        nullable = pc.if_else(_empty(column), pa.scalar(None, pa.string()), column)
         words = pc.utf8_lower(pc.utf8_trim_whitespace(nullable))
         found = pc.index_in(words, value_set=_BOOLEANS)
+        if pc.all(pc.is_null(found)).as_py():
+            # No flag at all: numbers (a failed cast is what gives up on anything else).
+            return pc.cast(nullable, pa.float64())
+        self.raw_copyable = False
         if pc.any(pc.and_(pc.is_null(found), pc.invert(pc.is_null(words)))).as_py():
             raise _GiveUp
         return pc.take(_BOOLEAN_VALUES, found)
@@ -274,6 +271,12 @@ class Checker:
                 columns.append(pc.utf8_trim_whitespace(batch.column(plan.record_index)))
             columns.extend(self._number(batch.column(index), measure) for index, measure in plan.measures)
         return pa.table(columns, names=plan.staged_columns).filter(keep)
+
+
+def _empty(column: pa.Array) -> pa.Array:
+    if pa.types.is_string(column.type):
+        return pc.equal(pc.utf8_trim_whitespace(column), "")
+    return pc.is_null(column)
 
 
 def _row_days(column: pa.Array) -> pa.Array:
