@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("health/", health, name="health"),
     path("admin/", admin.site.urls),
+    path("api/", include("okrs.api.urls")),
     path("kpis/", include("kpis.urls")),
     path("", include("okrs.urls")),
 ]
