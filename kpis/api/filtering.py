@@ -1,14 +1,15 @@
-"""Ordering of list endpoints: one `?ordering=` field from the view's list, refused (400) when unknown.
+"""Filtering and ordering of list endpoints: a parameter the client gives is used or refused (400), never ignored.
 
-DRF's OrderingFilter quietly ignores fields it does not know, which hides a client's typo behind a plausible
-answer. This one also adds the primary key as the last sort key, so that every ordering is total and cursor pages
-neither skip nor repeat rows that tie.
+DRF's OrderingFilter quietly drops fields it does not know, and django-filter treats `?unit=` as no filter, which
+hides a client's typo behind a plausible answer. Ordering here also adds the primary key as the last sort key, so
+that every ordering is total and cursor pages neither skip nor repeat rows that tie.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import django_filters
 from django.db.models import QuerySet
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
@@ -45,3 +46,14 @@ class StrictOrderingFilter(OrderingFilter):
                 "schema": {"type": "string", "enum": choices},
             }
         ]
+
+
+class StrictFilterSet(django_filters.FilterSet):
+    """A filter parameter given empty is refused, like one with an unknown value."""
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        for name in self.filters:
+            if self.data.get(name) == "":
+                self.form.add_error(name, "Give a value, or leave the parameter out.")
+        return valid and not self.form.errors

@@ -7,6 +7,7 @@ from typing import Any
 import django_filters
 from django.db.models import Q, QuerySet
 
+from kpis.api.filtering import StrictFilterSet
 from kpis.models import Aggregation, Direction, Indicator, Kpi, KpiTarget, Measure, Unit
 from kpis.periods import Grain
 
@@ -21,7 +22,7 @@ def _search(fields: tuple[str, ...]) -> Any:
     return apply
 
 
-class MeasureFilter(django_filters.FilterSet):
+class MeasureFilter(StrictFilterSet):
     aggregation = django_filters.ChoiceFilter(choices=Aggregation.choices, help_text="How the measure aggregates.")
     search = django_filters.CharFilter(
         method=_search(("key", "name")), max_length=200, help_text="Part of the key or the name."
@@ -32,7 +33,7 @@ class MeasureFilter(django_filters.FilterSet):
         fields = ["aggregation", "search"]
 
 
-class KpiFilter(django_filters.FilterSet):
+class KpiFilter(StrictFilterSet):
     category = django_filters.CharFilter(max_length=100, help_text="Exactly this category, e.g. `Quality`.")
     unit = django_filters.ChoiceFilter(choices=Unit.choices)
     direction = django_filters.ChoiceFilter(choices=Direction.choices)
@@ -51,7 +52,7 @@ class KpiFilter(django_filters.FilterSet):
         fields = ["category", "unit", "direction", "indicator", "measure", "search"]
 
 
-class KpiTargetFilter(django_filters.FilterSet):
+class KpiTargetFilter(StrictFilterSet):
     grain = django_filters.ChoiceFilter(field_name="period__grain", choices=Grain.choices)
     by = django_filters.CharFilter(
         field_name="dimension__key",

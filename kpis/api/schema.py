@@ -119,12 +119,13 @@ class AutoSchema(SpectacularAutoSchema):
     def get_override_parameters(self) -> list[Any]:
         return [*super().get_override_parameters(), _RETRY_AFTER, _WWW_AUTHENTICATE]
 
-    def get_response_serializers(self) -> Any:
-        responses: Any = super().get_response_serializers()
-        if not isinstance(responses, dict):
-            code = 204 if self.method == "DELETE" else 201 if self._is_create_operation() else 200
-            responses = {code: responses}
-        return {**responses, **{code: error for code, error in self._errors() if code not in responses}}
+    def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
+        # After @extend_schema's own responses, which it returns without calling back into this class.
+        bodies: dict[str, Any] = super()._get_response_bodies(direction)
+        for code, error in self._errors():
+            if str(code) not in bodies:
+                bodies[str(code)] = self._get_response_for_code(error, str(code), direction=direction)
+        return bodies
 
     def _errors(self) -> list[tuple[int, OpenApiResponse]]:
         view = self.view

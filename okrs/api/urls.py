@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 
 from okrs.api import pages, views
 
 v1: list[URLPattern | URLResolver] = [
-    path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("schema/", SpectacularJSONAPIView.as_view(), name="api_schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
     path("me/", views.Me.as_view(), name="api_me"),
     path("tokens/", views.TokenList.as_view(), name="api_token_list"),

@@ -156,6 +156,7 @@ def test_a_previous_link_goes_back(kpi_data: Kpi, token_client: APIClient) -> No
         ("page_size=ten", "page_size"),
         ("ordering=formula", "ordering"),
         ("unit=litres", "unit"),
+        ("unit=", "unit"),
         ("search=%00", "search"),
     ],
 )
