@@ -58,14 +58,10 @@ class BenchmarkSerializer(serializers.ModelSerializer[Benchmark]):
 
 
 class KpiSerializer(serializers.ModelSerializer[Kpi]):
-    measures: serializers.SlugRelatedField[Measure] = serializers.SlugRelatedField(
-        slug_field="key", many=True, read_only=True, help_text="The measures the formula reads."
-    )
-    related: serializers.SlugRelatedField[Kpi] = serializers.SlugRelatedField(
-        slug_field="key", many=True, read_only=True, help_text="Related KPIs."
-    )
+    measures = serializers.SerializerMethodField(help_text="The keys of the measures the formula reads.")
+    related = serializers.SerializerMethodField(help_text="The keys of related KPIs.")
     thresholds = ThresholdsSerializer(source="*", read_only=True)
-    benchmarks = BenchmarkSerializer(many=True, read_only=True)
+    benchmarks = BenchmarkSerializer(many=True, read_only=True, source="benchmark_list")
 
     class Meta:
         model = Kpi
@@ -85,6 +81,15 @@ class KpiSerializer(serializers.ModelSerializer[Kpi]):
             "related",
             "is_builtin",
         ]
+
+    # The view prefetches these into plain lists (see kpis.api.views._KPIS).
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_measures(self, kpi: Kpi) -> list[str]:
+        return [measure.key for measure in kpi.measure_list]  # type: ignore[attr-defined]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_related(self, kpi: Kpi) -> list[str]:
+        return [other.key for other in kpi.related_list]  # type: ignore[attr-defined]
 
 
 class PeriodSerializer(serializers.ModelSerializer[Period]):

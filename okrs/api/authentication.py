@@ -35,11 +35,12 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 "Malformed Authorization header: send `Authorization: Bearer <token>`.", "token_malformed"
             )
-        token = AccessToken.objects.select_related("user").filter(digest=tokens.digest(secret)).first()
-        if token is None:
+        try:
+            token = AccessToken.objects.select_related("user").get(digest=tokens.digest(secret))
+        except AccessToken.DoesNotExist:
             raise exceptions.AuthenticationFailed(
                 "This token is not valid: check that it was copied whole.", "token_invalid"
-            )
+            ) from None
         now = timezone.now()
         state = tokens.state_at(token, now)
         if state == AccessToken.State.REVOKED:
