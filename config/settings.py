@@ -193,7 +193,7 @@ CACHES = {
 }
 
 # --- The REST API (/api/v1/): DRF, django-filter, drf-spectacular. One block, so that other sections stay apart.
-INSTALLED_APPS += ["django_filters", "drf_spectacular", "drf_spectacular_sidecar"]
+INSTALLED_APPS += ["django.contrib.humanize", "django_filters", "drf_spectacular", "drf_spectacular_sidecar"]
 # Largest JSON body the API reads; a bigger one answers 413 before it is parsed.
 API_MAX_REQUEST_BYTES = env_int("API_MAX_REQUEST_BYTES", 10 * 1024 * 1024, minimum=1024)
 REST_FRAMEWORK = {
