@@ -29,17 +29,24 @@ def kpi_series_values(
     `start`/`end` keep the periods that begin in [start, end).
     """
     values = SeriesValue.objects.filter(kpi=kpi, period__grain=grain).select_related("period", "dimension")
+    return _narrowed(values, dimension, member, start, end).order_by("period__start", "member")
+
+
+def _narrowed(
+    rows: QuerySet[Any], dimension: Dimension | None, member: str | None, start: dt.date | None, end: dt.date | None
+) -> QuerySet[Any]:
+    """Per-period rows (series values, measure values) kept as `kpi_series_values` describes."""
     if dimension is None:
-        values = values.filter(dimension__isnull=True)
+        rows = rows.filter(dimension__isnull=True)
     else:
-        values = values.filter(dimension=dimension)
+        rows = rows.filter(dimension=dimension)
         if member is not None:
-            values = values.filter(member=member)
+            rows = rows.filter(member=member)
     if start is not None:
-        values = values.filter(period__start__gte=start)
+        rows = rows.filter(period__start__gte=start)
     if end is not None:
-        values = values.filter(period__start__lt=end)
-    return values.order_by("period__start", "member")
+        rows = rows.filter(period__start__lt=end)
+    return rows
 
 
 def series_value(*, kpi: Kpi, period: Period, dimension: Dimension | None = None, member: str = "") -> float | None:
@@ -62,14 +69,9 @@ def series_inputs(
     `member`, `start` and `end` narrow it as they narrow `kpi_series_values`.
     """
     keys = {m.id: m.key for m in kpi.measures.all()}
-    rows = MeasureValue.objects.filter(measure_id__in=keys, period__grain=grain)
-    rows = rows.filter(dimension=dimension) if dimension else rows.filter(dimension__isnull=True)
-    if dimension is not None and member is not None:
-        rows = rows.filter(member=member)
-    if start is not None:
-        rows = rows.filter(period__start__gte=start)
-    if end is not None:
-        rows = rows.filter(period__start__lt=end)
+    rows = _narrowed(
+        MeasureValue.objects.filter(measure_id__in=keys, period__grain=grain), dimension, member, start, end
+    )
     found: dict[tuple[int, str], dict[str, float]] = {}
     for period_id, member, measure_id, value in rows.values_list("period_id", "member", "measure_id", "value"):
         if value is not None:

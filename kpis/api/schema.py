@@ -11,7 +11,7 @@ from typing import Any
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.mixins import ListModelMixin
 from rest_framework.permissions import AllowAny
 
@@ -44,6 +44,23 @@ def bad_request(*examples: tuple[str, str, str]) -> OpenApiResponse:
         body["detail"] = f"{field}: {message}"
         bodies.append((name, body))
     return error_response(400, "Invalid parameters or body: one entry per problem, each naming its field.", *bodies)
+
+
+def read_endpoint(
+    summary: str, example: dict[str, Any], description: str = "", key: tuple[str, str] | None = None
+) -> Any:
+    """Describes a view's GET: a summary, what it answers, an example answer and (for `{key}` paths) the key.
+
+    A list's example is one of its items: drf-spectacular wraps it in a page.
+    """
+    return extend_schema_view(
+        get=extend_schema(
+            summary=summary,
+            description=description or None,
+            parameters=[key_parameter(*key)] if key else None,
+            examples=[OpenApiExample("Example", value=example, response_only=True)],
+        )
+    )
 
 
 def key_parameter(noun: str, example: str) -> OpenApiParameter:

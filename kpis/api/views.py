@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import F, Prefetch, QuerySet
 from django.http import Http404
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import generics
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 
 from kpis.api import examples
 from kpis.api.filters import KpiFilter, KpiTargetFilter, MeasureFilter
-from kpis.api.schema import bad_request, key_parameter
+from kpis.api.schema import bad_request, key_parameter, read_endpoint
 from kpis.api.serializers import (
     DimensionSerializer,
     KpiSerializer,
@@ -57,12 +57,8 @@ def _kpi_or_404(key: str) -> Kpi:
     return kpi
 
 
-@extend_schema_view(
-    get=extend_schema(
-        summary="List measures",
-        description="The raw daily quantities that imports report and KPI formulas read.",
-        examples=[OpenApiExample("A page of measures", value=examples.MEASURE, response_only=True)],
-    )
+@read_endpoint(
+    "List measures", examples.MEASURE, description="The raw daily quantities that imports report and KPI formulas read."
 )
 class MeasureList(generics.ListAPIView[Measure]):
     # Rows as dicts: a page of flat rows needs no model instances, which cost a third of the request.
@@ -73,13 +69,7 @@ class MeasureList(generics.ListAPIView[Measure]):
     ordering = ["key"]
 
 
-@extend_schema_view(
-    get=extend_schema(
-        summary="Get a measure",
-        parameters=[key_parameter("measure", "escalated_contacts")],
-        examples=[OpenApiExample("A measure", value=examples.MEASURE, response_only=True)],
-    )
-)
+@read_endpoint("Get a measure", examples.MEASURE, key=("measure", "escalated_contacts"))
 class MeasureDetail(_ByKey, generics.RetrieveAPIView[Measure]):
     queryset = Measure.objects.all()
     serializer_class = MeasureSerializer
@@ -93,12 +83,10 @@ def _with_members(dimensions: list[Dimension]) -> list[Dimension]:
     return dimensions
 
 
-@extend_schema_view(
-    get=extend_schema(
-        summary="List dimensions",
-        description="The ways data is segmented (team, channel, region …), each with the members seen in the data.",
-        examples=[OpenApiExample("A page of dimensions", value=examples.DIMENSION, response_only=True)],
-    )
+@read_endpoint(
+    "List dimensions",
+    examples.DIMENSION,
+    description="The ways data is segmented (team, channel, region …), each with the members seen in the data.",
 )
 class DimensionList(generics.ListAPIView[Dimension]):
     queryset = Dimension.objects.all()
@@ -111,13 +99,7 @@ class DimensionList(generics.ListAPIView[Dimension]):
         return None if page is None else _with_members(list(page))
 
 
-@extend_schema_view(
-    get=extend_schema(
-        summary="Get a dimension",
-        parameters=[key_parameter("dimension", "team")],
-        examples=[OpenApiExample("A dimension", value=examples.DIMENSION, response_only=True)],
-    )
-)
+@read_endpoint("Get a dimension", examples.DIMENSION, key=("dimension", "team"))
 class DimensionDetail(_ByKey, generics.RetrieveAPIView[Dimension]):
     queryset = Dimension.objects.all()
     serializer_class = DimensionSerializer
@@ -135,12 +117,10 @@ _KPIS = Kpi.objects.prefetch_related(
 )
 
 
-@extend_schema_view(
-    get=extend_schema(
-        summary="List KPIs",
-        description="The KPI library: formula, unit, direction, thresholds and benchmarks of each KPI.",
-        examples=[OpenApiExample("A page of KPIs", value=examples.KPI, response_only=True)],
-    )
+@read_endpoint(
+    "List KPIs",
+    examples.KPI,
+    description="The KPI library: formula, unit, direction, thresholds and benchmarks of each KPI.",
 )
 class KpiList(generics.ListAPIView[Kpi]):
     queryset = _KPIS
@@ -150,27 +130,19 @@ class KpiList(generics.ListAPIView[Kpi]):
     ordering = ["category", "name"]
 
 
-@extend_schema_view(
-    get=extend_schema(
-        summary="Get a KPI",
-        parameters=[key_parameter("KPI", "contact_escalation_rate")],
-        examples=[OpenApiExample("A KPI", value=examples.KPI, response_only=True)],
-    )
-)
+@read_endpoint("Get a KPI", examples.KPI, key=("KPI", "contact_escalation_rate"))
 class KpiDetail(_ByKey, generics.RetrieveAPIView[Kpi]):
     queryset = _KPIS
     serializer_class = KpiSerializer
     noun = "KPI"
 
 
-@extend_schema_view(
-    get=extend_schema(
-        summary="List a KPI's targets",
-        parameters=[key_parameter("KPI", "contact_escalation_rate")],
-        description="What the KPI should reach per period, overall or per segment, with the actual value and the "
-        "resulting status (green: met; amber: within the tolerance; red: missed; null: no data yet).",
-        examples=[OpenApiExample("A page of targets", value=examples.TARGET, response_only=True)],
-    )
+@read_endpoint(
+    "List a KPI's targets",
+    examples.TARGET,
+    description="What the KPI should reach per period, overall or per segment, with the actual value and the "
+    "resulting status (green: met; amber: within the tolerance; red: missed; null: no data yet).",
+    key=("KPI", "contact_escalation_rate"),
 )
 # Any: it lists KpiTarget rows but answers TargetResults (each target with its actual and status).
 class KpiTargetList(generics.ListAPIView[Any]):

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
-from kpis.api.schema import bad_request, error_response
+from kpis.api.schema import bad_request, error_response, read_endpoint
 from kpis.api.throttling import ScopedThrottle
 from okrs.api import examples
 from okrs.api.selectors import access_tokens_for_user
@@ -146,12 +146,10 @@ class TokenDetail(_Tokens, _NotFoundNamed, generics.RetrieveDestroyAPIView[Acces
 _TEAMS = Prefetch("memberships", queryset=Membership.objects.select_related("user").order_by("user__username"))
 
 
-@extend_schema_view(
-    get=extend_schema(
-        summary="List teams",
-        description="The teams you belong to (every team for an org admin), with their members and roles.",
-        examples=[OpenApiExample("Your teams", value=examples.TEAM, response_only=True)],
-    )
+@read_endpoint(
+    "List teams",
+    examples.TEAM,
+    description="The teams you belong to (every team for an org admin), with their members and roles.",
 )
 class TeamList(generics.ListAPIView[Team]):
     serializer_class = TeamSerializer
@@ -162,11 +160,7 @@ class TeamList(generics.ListAPIView[Team]):
         return teams_for_user(user=self.request.user).prefetch_related(_TEAMS)
 
 
-@extend_schema_view(
-    get=extend_schema(
-        summary="Get a team", examples=[OpenApiExample("A team", value=examples.TEAM, response_only=True)]
-    )
-)
+@read_endpoint("Get a team", examples.TEAM)
 class TeamDetail(_NotFoundNamed, generics.RetrieveAPIView[Team]):
     serializer_class = TeamSerializer
     noun = "team"

@@ -12,14 +12,14 @@ from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
 
 from okrs.models import AccessToken
-from tests.e2e.conftest import PASSWORD, browser, page, screenshot, user  # noqa: F401  (fixtures)
+from tests.e2e.conftest import PASSWORD, screenshot
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 WIDE, PHONE = {"width": 1440, "height": 900}, {"width": 390, "height": 844}
 
 
 @pytest.fixture
-def signed_in(page: Page, user: User) -> Page:  # noqa: F811
+def signed_in(page: Page, user: User) -> Page:
     page.goto("/accounts/login/?next=/api/tokens/")
     page.fill("input[name=username]", user.username)
     page.fill("input[name=password]", PASSWORD)
