@@ -60,9 +60,10 @@ def main() -> None:
             reference_rows = _percentile(reference_times, 50) - _percentile(
                 _times(client, _one(reference), args.requests), 50
             )
+            ratio = f"{api_rows / reference_rows:.2f}x" if reference_rows > 0 else "within the noise"
             print(
-                f"  99 more rows cost: API {api_rows:.2f} ms, reference {reference_rows:.2f} ms "
-                f"({api_rows / reference_rows:.2f}x); the rest is per request"
+                f"  99 more rows cost: API {api_rows:.2f} ms, reference {reference_rows:.2f} ms ({ratio}); "
+                "the rest is per request"
             )
 
 
