@@ -25,6 +25,11 @@ class InvitationUnusable(Exception):
         super().__init__(reason)
 
 
+def display_name(user: User) -> str:
+    """How people see a colleague named: their full name, else their username."""
+    return user.get_full_name() or user.get_username()
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

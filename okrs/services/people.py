@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from okrs.models import Invitation, Membership, Person, Team
 from okrs.roles import can_manage_team, is_org_admin, org_admins
-from okrs.selectors_people import invitation_for_token, open_invitations, token_hash
+from okrs.selectors_people import display_name, invitation_for_token, open_invitations, token_hash
 from okrs.services.objectives import membership_set
 
 _USERNAME_MAX_LENGTH = User._meta.get_field("username").max_length or 150
@@ -49,10 +49,6 @@ def _require_team_manager(actor: User, team: Team) -> None:
 def _new_token() -> tuple[str, str]:
     token = secrets.token_urlsafe(32)
     return token, token_hash(token)
-
-
-def _name(user: User) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 @transaction.atomic
@@ -115,7 +111,7 @@ def invitation_send(*, invitation: Invitation, token: str, site_url: str) -> Non
     context = {
         "invitation": invitation,
         "link": link,
-        "inviter": _name(invitation.invited_by) if invitation.invited_by else "Pacer",
+        "inviter": display_name(invitation.invited_by) if invitation.invited_by else "Pacer",
     }
     subject = " ".join(render_to_string("okrs/people/email/invitation_subject.txt", context).split())
     body = render_to_string("okrs/people/email/invitation.txt", context)
@@ -210,7 +206,7 @@ def _refuse_losing_an_admin(*, actor: User, user: User, admins: set[int], action
         return
     if admins == {user.pk}:
         raise ValidationError(
-            f"{_name(user)} is the last org admin: make someone else an org admin before you {action}."
+            f"{display_name(user)} is the last org admin: make someone else an org admin before you {action}."
         )
     if user.pk == actor.pk:
         raise ValidationError(f"You cannot {action} yourself: ask another org admin to do it.")
@@ -223,9 +219,8 @@ def person_role_set(*, actor: User, user: User, org_role: str) -> Person:
     if org_role not in Person.OrgRole.values:
         raise ValidationError({"org_role": f"{org_role!r} is not an org role."})
     if user.is_superuser and org_role != Person.OrgRole.ADMIN:
-        raise ValidationError(
-            {"org_role": f"{_name(user)} is a superuser, which makes them an org admin; change that in the admin site."}
-        )
+        superuser = f"{display_name(user)} is a superuser, which makes them an org admin"
+        raise ValidationError({"org_role": f"{superuser}; change that in the admin site."})
     if org_role != Person.OrgRole.ADMIN:
         _refuse_losing_an_admin(actor=actor, user=user, admins=admins, action="take away the org admin role of")
     person = Person.objects.filter(user=user).first() or Person(user=user)
@@ -240,7 +235,7 @@ def person_deactivate(*, actor: User, user: User) -> None:
     """Stop `user` signing in (their open sessions end too); everything they did stays, under their name."""
     admins = _org_admin_ids_locked(actor)
     if not user.is_active:
-        raise ValidationError(f"{_name(user)} is deactivated already.")
+        raise ValidationError(f"{display_name(user)} is deactivated already.")
     _refuse_losing_an_admin(actor=actor, user=user, admins=admins, action="deactivate")
     user.is_active = False
     user.save(update_fields=["is_active"])
@@ -251,7 +246,7 @@ def person_reactivate(*, actor: User, user: User) -> None:
     """Let a deactivated person sign in again, with the roles they had."""
     _require_org_admin(actor)
     if user.is_active:
-        raise ValidationError(f"{_name(user)} is active already.")
+        raise ValidationError(f"{display_name(user)} is active already.")
     user.is_active = True
     user.save(update_fields=["is_active"])
 
@@ -273,9 +268,9 @@ def membership_add(*, actor: User, team: Team, user: User, role: str) -> Members
     """Add an active person to the team with a role."""
     _require_team_manager(actor, team)
     if not user.is_active:
-        raise ValidationError({"user": f"{_name(user)} is deactivated; reactivate them first."})
+        raise ValidationError({"user": f"{display_name(user)} is deactivated; reactivate them first."})
     if Membership.objects.filter(team=team, user=user).exists():
-        raise ValidationError({"user": f"{_name(user)} is in {team} already; change their role instead."})
+        raise ValidationError({"user": f"{display_name(user)} is in {team} already; change their role instead."})
     return membership_set(team=team, user=user, role=role)
 
 

@@ -22,7 +22,13 @@ from django.views.decorators.http import require_POST
 from okrs.forms_people import InvitationAcceptForm, InvitationForm, OrgRoleForm, PeopleFilterForm, TeamChoiceAddForm
 from okrs.models import Invitation, Membership, Team
 from okrs.roles import actor_of, org_admin_required, org_role
-from okrs.selectors_people import InvitationUnusable, invitation_for_token, open_invitations, people_list
+from okrs.selectors_people import (
+    InvitationUnusable,
+    display_name,
+    invitation_for_token,
+    open_invitations,
+    people_list,
+)
 from okrs.services.people import (
     InvitationNotSent,
     invitation_accept,
@@ -177,7 +183,7 @@ def person_role(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         person.refresh_from_db()
         label = org_role(person)
-        messages.success(request, f"{person.get_full_name() or person.username} is now {label.label if label else ''}.")
+        messages.success(request, f"{display_name(person)} is now {label.label if label else ''}.")
     return redirect("person_detail", pk=pk)
 
 
@@ -185,7 +191,7 @@ def person_role(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def person_active(request: HttpRequest, pk: int, active: bool) -> HttpResponse:
     person = get_object_or_404(User, pk=pk)
-    name = person.get_full_name() or person.username
+    name = display_name(person)
     try:
         if active:
             person_reactivate(actor=actor_of(request), user=person)

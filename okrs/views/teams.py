@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_POST
 from okrs.forms_people import MembershipAddForm, MembershipRoleForm, TeamForm
 from okrs.models import Membership, Team
 from okrs.roles import actor_of, can_manage_team, is_org_admin, org_admin_required, team_role
-from okrs.selectors_people import people_outside, team_members, teams_for_people_pages
+from okrs.selectors_people import display_name, people_outside, team_members, teams_for_people_pages
 from okrs.services.people import membership_add, membership_remove, membership_role_change, team_save
 from okrs.views.people import flash_errors, require_valid
 
@@ -63,12 +64,23 @@ def team_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     return render(request, "okrs/teams/form.html", context, status=400 if form.errors else 200)
 
 
+def _manager_of(request: HttpRequest, team: Team) -> User:
+    """The signed-in person, who must manage `team`: checked before the form, so others learn nothing from it."""
+    actor = actor_of(request)
+    if not can_manage_team(actor, team):
+        raise PermissionDenied(f"Only org admins and the admins of {team} manage its members.")
+    return actor
+
+
+def _managed_membership(request: HttpRequest, pk: int) -> tuple[User, Membership]:
+    membership = get_object_or_404(Membership.objects.select_related("team", "user"), pk=pk)
+    return _manager_of(request, membership.team), membership
+
+
 @require_POST
 def member_add(request: HttpRequest, pk: int) -> HttpResponse:
     team = get_object_or_404(Team, pk=pk)
-    actor = actor_of(request)
-    if not can_manage_team(actor, team):
-        raise PermissionDenied("Only org admins and the team's admins add members.")
+    actor = _manager_of(request, team)
     try:
         data = require_valid(MembershipAddForm(request.POST, people=people_outside(team=team)))
         person = data["user"]
@@ -76,7 +88,7 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         flash_errors(request, error)
     else:
-        messages.success(request, f"{person.get_full_name() or person.username} joined {team}.")
+        messages.success(request, f"{display_name(person)} joined {team}.")
     return redirect("team_detail", pk=team.pk)
 
 
@@ -90,34 +102,27 @@ def _back(request: HttpRequest, membership: Membership) -> HttpResponse:
 
 @require_POST
 def member_role(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = get_object_or_404(Membership.objects.select_related("team", "user"), pk=pk)
-    actor = actor_of(request)
-    if not can_manage_team(actor, membership.team):
-        raise PermissionDenied("Only org admins and the team's admins change roles.")
+    actor, membership = _managed_membership(request, pk)
     try:
         data = require_valid(MembershipRoleForm(request.POST))
         membership_role_change(actor=actor, membership=membership, role=data["role"])
     except ValidationError as error:
         flash_errors(request, error)
     else:
-        name = membership.user.get_full_name() or membership.user.username
-        messages.success(request, f"{name} is now {membership.get_role_display().lower()} of {membership.team}.")
+        role = membership.get_role_display().lower()
+        messages.success(request, f"{display_name(membership.user)} is now {role} of {membership.team}.")
     return _back(request, membership)
 
 
 @require_POST
 def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = get_object_or_404(Membership.objects.select_related("team", "user"), pk=pk)
-    actor = actor_of(request)
-    if not can_manage_team(actor, membership.team):
-        raise PermissionDenied("Only org admins and the team's admins remove members.")
+    actor, membership = _managed_membership(request, pk)
     try:
         membership_remove(actor=actor, membership=membership)
     except ValidationError as error:
         flash_errors(request, error)
     else:
-        name = membership.user.get_full_name() or membership.user.username
-        messages.success(request, f"{name} left {membership.team}.")
+        messages.success(request, f"{display_name(membership.user)} left {membership.team}.")
     return _back(request, membership)
 
 
