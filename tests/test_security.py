@@ -330,3 +330,20 @@ def test_a_malformed_security_setting_stops_the_start_naming_it(tmp_path: Path, 
     last_line = started.stderr.strip().splitlines()[-1]
     assert "ImproperlyConfigured" in last_line
     assert name in last_line
+
+
+@pytest.mark.django_db
+def test_a_form_without_its_csrf_token_is_refused_on_a_styled_page_and_logged(caplog: pytest.LogCaptureFixture) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(_user("mo"))
+    caplog.set_level(logging.WARNING, logger="pacer.security")
+
+    response = client.post(reverse("password_change"), {"old_password": PASSWORD})
+
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "Please try again" in page
+    parser = _InlineCode()
+    parser.feed(page)
+    assert parser.found == []
+    assert [r.event for r in caplog.records if r.name == "pacer.security"][-1] == "denied"  # type: ignore[attr-defined]
