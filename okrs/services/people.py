@@ -201,15 +201,13 @@ def _org_admin_ids_locked(actor: User) -> set[int]:
     return admins
 
 
-def _refuse_losing_an_admin(*, actor: User, user: User, admins: set[int], action: str) -> None:
+def _refuse_losing_an_admin(*, actor: User, user: User, admins: set[int], yourself: str) -> None:
     if user.pk not in admins:
         return
     if admins == {user.pk}:
-        raise ValidationError(
-            f"{display_name(user)} is the last org admin: make someone else an org admin before you {action}."
-        )
+        raise ValidationError(f"{display_name(user)} is the last org admin: make someone else an org admin first.")
     if user.pk == actor.pk:
-        raise ValidationError(f"You cannot {action} yourself: ask another org admin to do it.")
+        raise ValidationError(f"{yourself}: ask another org admin to do it.")
 
 
 @transaction.atomic
@@ -222,7 +220,9 @@ def person_role_set(*, actor: User, user: User, org_role: str) -> Person:
         superuser = f"{display_name(user)} is a superuser, which makes them an org admin"
         raise ValidationError({"org_role": f"{superuser}; change that in the admin site."})
     if org_role != Person.OrgRole.ADMIN:
-        _refuse_losing_an_admin(actor=actor, user=user, admins=admins, action="take away the org admin role of")
+        _refuse_losing_an_admin(
+            actor=actor, user=user, admins=admins, yourself="You cannot take away your own org admin role"
+        )
     person = Person.objects.filter(user=user).first() or Person(user=user)
     person.org_role = org_role
     person.full_clean()
@@ -236,7 +236,7 @@ def person_deactivate(*, actor: User, user: User) -> None:
     admins = _org_admin_ids_locked(actor)
     if not user.is_active:
         raise ValidationError(f"{display_name(user)} is deactivated already.")
-    _refuse_losing_an_admin(actor=actor, user=user, admins=admins, action="deactivate")
+    _refuse_losing_an_admin(actor=actor, user=user, admins=admins, yourself="You cannot deactivate yourself")
     user.is_active = False
     user.save(update_fields=["is_active"])
 
