@@ -281,8 +281,54 @@ CACHES = {
     )
 }
 
+# --- The REST API (/api/v1/): DRF, django-filter, drf-spectacular. One block, so that other sections stay apart.
+INSTALLED_APPS += ["django.contrib.humanize", "django_filters", "drf_spectacular", "drf_spectacular_sidecar"]
+# Largest JSON body the API reads; a bigger one answers 413 before it is parsed.
+API_MAX_REQUEST_BYTES = env_int("API_MAX_REQUEST_BYTES", 10 * 1024 * 1024, minimum=1024)
 REST_FRAMEWORK = {
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # A Bearer token first, so that a request without credentials is a 401 with its challenge, not a 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "okrs.api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated", "okrs.api.permissions.TokenScope"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["kpis.api.parsers.BoundedJSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "kpis.api.pagination.CursorPage",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "kpis.api.filtering.StrictOrderingFilter",
+    ],
+    "DEFAULT_THROTTLE_RATES": {"tokens": env_str("API_THROTTLE_TOKENS", "30/minute")},
+    "DEFAULT_SCHEMA_CLASS": "kpis.api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "kpis.api.errors.exception_handler",
+    # JSON only: no ?format= switch, no browsable renderer (the docs page is the browsable part).
+    "URL_FORMAT_OVERRIDE": None,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Pacer API",
+    "DESCRIPTION": (
+        "Read and write Pacer's KPIs, series, targets and teams. Authenticate with a personal access token "
+        "(`Authorization: Bearer pacer_…`, from the API tokens page) or, in the browser, the signed-in session. "
+        "Errors share one shape: `{status, code, detail, errors: [{field, code, message}]}`. "
+        "Lists are cursor-paginated (`next`/`previous` links) and take `ordering` and filters. See docs/api.md."
+    ),
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": False, "displayOperationId": False},
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "RagEnum": "kpis.status.Rag",
+        "AccessTokenStateEnum": "okrs.models.AccessToken.State",
+        "AccessTokenScopeEnum": "okrs.models.AccessToken.Scope",
+        "GrainEnum": "kpis.periods.Grain",
+    },
 }
 
 LOGGING = {

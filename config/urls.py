@@ -36,6 +36,7 @@ urlpatterns = [
     path("accounts/", include(_account)),
     path("health/", health, name="health"),
     path("admin/", admin.site.urls),
+    path("api/", include("okrs.api.urls")),
     path("kpis/", include("kpis.urls")),
     path("", include("okrs.urls")),
 ]

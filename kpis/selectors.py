@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +11,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from kpis import formula, periods
-from kpis.models import Aggregation, Dimension, Kpi, KpiTarget, MeasureValue, Period, SeriesValue
+from kpis.models import Aggregation, Dimension, Kpi, KpiTarget, MeasureValue, Period, SegmentMember, SeriesValue
 from kpis.status import Rag, Range, target_status
 
 
@@ -28,17 +29,24 @@ def kpi_series_values(
     `start`/`end` keep the periods that begin in [start, end).
     """
     values = SeriesValue.objects.filter(kpi=kpi, period__grain=grain).select_related("period", "dimension")
+    return _narrowed(values, dimension, member, start, end).order_by("period__start", "member")
+
+
+def _narrowed(
+    rows: QuerySet[Any], dimension: Dimension | None, member: str | None, start: dt.date | None, end: dt.date | None
+) -> QuerySet[Any]:
+    """Per-period rows (series values, measure values) kept as `kpi_series_values` describes."""
     if dimension is None:
-        values = values.filter(dimension__isnull=True)
+        rows = rows.filter(dimension__isnull=True)
     else:
-        values = values.filter(dimension=dimension)
+        rows = rows.filter(dimension=dimension)
         if member is not None:
-            values = values.filter(member=member)
+            rows = rows.filter(member=member)
     if start is not None:
-        values = values.filter(period__start__gte=start)
+        rows = rows.filter(period__start__gte=start)
     if end is not None:
-        values = values.filter(period__start__lt=end)
-    return values.order_by("period__start", "member")
+        rows = rows.filter(period__start__lt=end)
+    return rows
 
 
 def series_value(*, kpi: Kpi, period: Period, dimension: Dimension | None = None, member: str = "") -> float | None:
@@ -48,12 +56,22 @@ def series_value(*, kpi: Kpi, period: Period, dimension: Dimension | None = None
 
 
 def series_inputs(
-    *, kpi: Kpi, grain: periods.Grain | str, dimension: Dimension | None = None
+    *,
+    kpi: Kpi,
+    grain: periods.Grain | str,
+    dimension: Dimension | None = None,
+    member: str | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
 ) -> dict[tuple[int, str], dict[str, float]]:
-    """The aggregated measure values behind a KPI's series, keyed by (period id, member), then by measure key."""
+    """The aggregated measure values behind a KPI's series, keyed by (period id, member), then by measure key.
+
+    `member`, `start` and `end` narrow it as they narrow `kpi_series_values`.
+    """
     keys = {m.id: m.key for m in kpi.measures.all()}
-    rows = MeasureValue.objects.filter(measure_id__in=keys, period__grain=grain)
-    rows = rows.filter(dimension=dimension) if dimension else rows.filter(dimension__isnull=True)
+    rows = _narrowed(
+        MeasureValue.objects.filter(measure_id__in=keys, period__grain=grain), dimension, member, start, end
+    )
     found: dict[tuple[int, str], dict[str, float]] = {}
     for period_id, member, measure_id, value in rows.values_list("period_id", "member", "measure_id", "value"):
         if value is not None:
@@ -150,9 +168,15 @@ def kpi_target_results(*, kpi: Kpi, grain: periods.Grain | str | None = None) ->
     targets = KpiTarget.objects.filter(kpi=kpi).select_related("period", "dimension").order_by("period__start")
     if grain is not None:
         targets = targets.filter(period__grain=grain)
+    return kpi_target_results_of(kpi=kpi, targets=targets)
+
+
+def kpi_target_results_of(*, kpi: Kpi, targets: Iterable[KpiTarget]) -> list[TargetResult]:
+    """`kpi_target_results` for the given targets of the KPI (a page of them, say), in their order."""
+    targets = list(targets)
     actuals = {
         (v.period_id, v.dimension_id, v.member): v.value
-        for v in SeriesValue.objects.filter(kpi=kpi, period_id__in=targets.values("period_id"))
+        for v in SeriesValue.objects.filter(kpi=kpi, period_id__in={target.period_id for target in targets})
     }
     return [
         TargetResult(
@@ -168,3 +192,14 @@ def kpi_target_results(*, kpi: Kpi, grain: periods.Grain | str | None = None) ->
         )
         for target in targets
     ]
+
+
+def dimension_members(*, dimension_ids: Iterable[int]) -> dict[int, list[str]]:
+    """The values each dimension has taken in the data, in name order, keyed by dimension id."""
+    found: dict[int, list[str]] = {}
+    members = SegmentMember.objects.filter(dimension_id__in=list(dimension_ids))
+    for dimension_id, value in (
+        members.values_list("dimension_id", "value").distinct().order_by("dimension_id", "value")
+    ):
+        found.setdefault(dimension_id, []).append(value)
+    return found

@@ -383,6 +383,58 @@ class ProgressSnapshot(models.Model):
         return f"{self.key_result} {self.day}: {self.progress}"
 
 
+class AccessToken(models.Model):
+    """A personal access token for the API, sent as `Authorization: Bearer pacer_…`.
+
+    Only a SHA-256 digest of the secret is stored: the token is shown once, when it is created. The secret has 256
+    random bits, so a fast digest is enough (a slow password hash protects guessable secrets, which these are not)
+    and lets a request find its token with one indexed lookup. Revoked tokens are kept, so that a request with one
+    is told it was revoked rather than that it is unknown.
+    """
+
+    class Scope(models.TextChoices):
+        READ = "read", "Read: look at KPIs, series, teams and OKRs"
+        WRITE = "write", "Write: create and change what you may edit"
+        PUSH = "push", "Push: send measurements"
+
+    class State(models.TextChoices):
+        ACTIVE = "active", "Active"
+        EXPIRED = "expired", "Expired"
+        REVOKED = "revoked", "Revoked"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_tokens")
+    name = models.CharField(max_length=100, help_text="What the token is for, e.g. 'Helpdesk nightly push'.")
+    prefix = models.CharField(max_length=16, help_text="The token's first characters, to recognise it by.")
+    digest = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Blank: never expires.")
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "name"], condition=Q(revoked_at__isnull=True), name="access_token_name_once_per_user"
+            ),
+            models.CheckConstraint(condition=~Q(scopes=[]), name="access_token_has_a_scope"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def clean(self) -> None:
+        scopes = self.scopes if isinstance(self.scopes, list) else None
+        if not scopes:
+            raise ValidationError({"scopes": "Choose at least one scope."})
+        unknown = sorted(set(map(str, scopes)) - set(self.Scope.values))
+        if unknown:
+            raise ValidationError(
+                {"scopes": f"Unknown scope {', '.join(unknown)}; use {', '.join(self.Scope.values)}."}
+            )
+
+
 class Person(models.Model):
     """A user's standing in the organisation. A user without a row is a member; a superuser is an org admin
     whatever the row says (okrs.roles answers both)."""

@@ -86,7 +86,7 @@ def test_a_team_role_ends_with_the_membership(tier1: Team, member: User) -> None
 
 
 def test_the_migration_makes_existing_superusers_org_admins(member: User) -> None:
-    migration = import_module("okrs.migrations.0003_superusers_are_org_admins")
+    migration = import_module("okrs.migrations.0004_superusers_are_org_admins")
     root = User.objects.create_superuser("root", password="x")
 
     with connection.schema_editor() as editor:

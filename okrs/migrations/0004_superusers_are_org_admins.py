@@ -16,7 +16,7 @@ def superusers_become_org_admins(apps: StateApps, schema_editor: BaseDatabaseSch
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("okrs", "0002_person_and_invitation"),
+        ("okrs", "0003_person_and_invitation"),
         ("auth", "0012_alter_user_first_name_max_length"),
     ]
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("okrs", "0001_initial"),
+        ("okrs", "0002_access_token"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,26 @@
+"""Everything under /api/: the v1 endpoints, their schema and docs, the API tokens page, and a JSON 404."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, URLResolver, include, path, re_path
+from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
+
+from okrs.api import pages, views
+
+v1: list[URLPattern | URLResolver] = [
+    path("schema/", SpectacularJSONAPIView.as_view(), name="api_schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
+    path("me/", views.Me.as_view(), name="api_me"),
+    path("tokens/", views.TokenList.as_view(), name="api_token_list"),
+    path("tokens/<int:pk>/", views.TokenDetail.as_view(), name="api_token_detail"),
+    path("teams/", views.TeamList.as_view(), name="api_team_list"),
+    path("teams/<int:pk>/", views.TeamDetail.as_view(), name="api_team_detail"),
+    path("", include("kpis.api.urls")),
+]
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("v1/", include(v1)),
+    path("tokens/", pages.access_tokens, name="access_tokens"),
+    path("tokens/<int:pk>/revoke/", pages.access_token_revoke_page, name="access_token_revoke"),
+    re_path(r"", views.NotFoundView.as_view(), name="api_not_found"),
+]
