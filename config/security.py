@@ -133,7 +133,8 @@ class PrivateCacheMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
-        if request.user.is_authenticated:
+        # A response that is not stored at all (a new API token, say) needs nothing more.
+        if request.user.is_authenticated and "no-store" not in response.get("Cache-Control", ""):
             patch_cache_control(response, private=True)
             if response.get("Content-Disposition", "").startswith("attachment"):
                 patch_cache_control(response, no_store=True)

@@ -190,6 +190,7 @@ def _check_page(client: Client, url: str) -> None:
     assert "style-src 'self'" in policy
     assert "frame-ancestors 'none'" in policy
     assert "unsafe" not in policy
+    assert "img-src 'self' data:" in policy
     parser = _InlineCode()
     parser.feed(response.content.decode())
     assert parser.found == [], (url, parser.found)
