@@ -7,14 +7,29 @@ DEBUG=false is production mode, in which an unsafe configuration stops the proce
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 import django_stubs_ext
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_date, env_int, env_list, env_str, env_time_zone
+from config.env import (
+    CONSOLE_BACKEND,
+    SMTP_BACKEND,
+    EmailSettings,
+    env_address,
+    env_bool,
+    env_date,
+    env_email,
+    env_header,
+    env_int,
+    env_list,
+    env_str,
+    env_time_zone,
+)
 
 # Lets forms and querysets be written with their type parameters (forms.ModelForm[Kpi]) at run time too.
 django_stubs_ext.monkeypatch()
@@ -45,10 +60,25 @@ def _refuse_unsafe_production() -> None:
         )
 
 
+# Behind a proxy that terminates TLS: the header it sets on HTTPS requests, e.g. "X-Forwarded-Proto: https".
+SECURE_PROXY_SSL_HEADER = env_header("SECURE_PROXY_SSL_HEADER")
+# Proxies that append to X-Forwarded-For in front of the app: the visitor's address is read that many entries from
+# the right (what the outermost proxy saw), never from the left, which any client can write. 0: REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=10)
 if not DEBUG:
     _refuse_unsafe_production()
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
+    # Load balancers probe the health check over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        # Preloading commits the whole domain to HTTPS in every browser, for months; that is its owner's decision
+        # (SECURE_HSTS_PRELOAD=true), not a default, so the reminder is silenced rather than answered for them.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
 
@@ -61,6 +91,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "rest_framework",
+    "axes",
+    "csp",
     "kpis",
     "okrs",
 ]
@@ -70,15 +102,21 @@ MIDDLEWARE = [
     "config.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Every page needs a signed-in user unless its view says otherwise (sign-in itself, the API's own auth).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "config.security.IdleSessionMiddleware",
+    "config.security.PrivateCacheMiddleware",
+    "config.security.DeniedRequestLogMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, so that it turns a locked-out sign-in into the lock-out page whatever the view answered.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -114,6 +152,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+AUTHENTICATION_BACKENDS = [
+    # First: it refuses a locked-out account or address before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "okrs.roles.PersonBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -134,6 +177,54 @@ STATICFILES_DIRS = [BASE_DIR / "config" / "static"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
+
+# Sign-in limits (django-axes): this many failures for one account, or from one address, lock it for the cool-down;
+# each further try during it starts the cool-down again. A success does not wipe the failures, or an attacker with
+# an account of their own could reset the counter of the one they are guessing from the same address.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1, maximum=100)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1, maximum=24 * 60))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "config.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "config.security.client_address"
+AXES_HANDLER = "config.security.SignInLogHandler"
+AXES_VERBOSE = False
+
+# A session ends after this long without a request (config.security.IdleSessionMiddleware keeps it alive).
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 8 * 60, minimum=5, maximum=30 * 24 * 60) * 60
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_HOURS", 24, minimum=1, maximum=7 * 24) * 3600
+# An invitation link works this many days, once.
+INVITATION_MAX_AGE = timedelta(days=env_int("INVITATION_DAYS", 7, minimum=1, maximum=90))
+
+# Pages load scripts, styles and images from this origin only: no inline script or style, no plugins, no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # data: images are the icons inside stylesheets (the API docs' Swagger UI); they cannot run code.
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "object-src": [NONE],
+    }
+}
+
+# E-mail (invitations, password resets): EMAIL_URL or EMAIL_HOST & co.; printed to the console in development,
+# a mail server on this machine in production when neither is set.
+_EMAIL = env_email(unconfigured=EmailSettings(CONSOLE_BACKEND if DEBUG else SMTP_BACKEND))
+EMAIL_BACKEND = _EMAIL.backend
+EMAIL_HOST = _EMAIL.host
+EMAIL_PORT = _EMAIL.port
+EMAIL_HOST_USER = _EMAIL.user
+EMAIL_HOST_PASSWORD = _EMAIL.password
+EMAIL_USE_TLS = _EMAIL.use_tls
+EMAIL_USE_SSL = _EMAIL.use_ssl
+EMAIL_TIMEOUT = _EMAIL.timeout
+DEFAULT_FROM_EMAIL = env_address("DEFAULT_FROM_EMAIL", "Pacer <pacer@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Serve static files straight from the app folders, so neither the run command nor gunicorn needs collectstatic.
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
@@ -274,4 +365,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # Sign-ins, failed sign-ins, lock-outs and denied requests, one line each (config/security.py).
+    # (django-axes' own lines would only repeat them.)
+    "loggers": {"pacer.security": {"level": "INFO"}, "axes": {"level": "WARNING"}},
 }

@@ -433,3 +433,73 @@ class AccessToken(models.Model):
             raise ValidationError(
                 {"scopes": f"Unknown scope {', '.join(unknown)}; use {', '.join(self.Scope.values)}."}
             )
+
+
+class Person(models.Model):
+    """A user's standing in the organisation. A user without a row is a member; a superuser is an org admin
+    whatever the row says (okrs.roles answers both)."""
+
+    class OrgRole(models.TextChoices):
+        ADMIN = "admin", "Org admin"
+        STEWARD = "steward", "Data steward"
+        MEMBER = "member", "Member"
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="person")
+    org_role = models.CharField(max_length=10, choices=OrgRole.choices, default=OrgRole.MEMBER)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(org_role__in=["admin", "steward", "member"]), name="person_org_role_known"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_org_role_display()})"
+
+
+class Invitation(models.Model):
+    """A one-time link that lets a colleague create their account. Only a hash of the link's token is stored;
+    resending replaces the token, so an older link stops working."""
+
+    email = models.EmailField(help_text="Kept in lower case, as the username it becomes.")
+    org_role = models.CharField(max_length=10, choices=Person.OrgRole.choices, default=Person.OrgRole.MEMBER)
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitations")
+    team_role = models.CharField(max_length=10, choices=Membership.Role.choices, blank=True)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="invitations_sent"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True, help_text="When the link last reached the mail server.")
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitation"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # An address has at most one invitation waiting; a second one is a resend of the first.
+            models.UniqueConstraint(
+                fields=["email"],
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_open_per_email",
+            ),
+            models.CheckConstraint(
+                condition=Q(org_role__in=["admin", "steward", "member"]), name="invitation_org_role_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(team__isnull=True) | Q(team_role__in=["viewer", "editor", "admin"]),
+                name="invitation_team_has_role",
+            ),
+            models.CheckConstraint(
+                condition=Q(accepted_at__isnull=True) | Q(revoked_at__isnull=True),
+                name="invitation_accepted_or_revoked_not_both",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.email}"

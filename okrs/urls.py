@@ -2,11 +2,13 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver
 
-from okrs.views import dashboard, key_results, planning, scorecard
+from okrs.views import dashboard, key_results, people, planning, scorecard, teams
 
 urlpatterns: list[URLPattern | URLResolver] = [
     *dashboard.urlpatterns,
     *planning.urlpatterns,
     *key_results.urlpatterns,
     *scorecard.urlpatterns,
+    *people.urlpatterns,
+    *teams.urlpatterns,
 ]

@@ -11,6 +11,7 @@ export DEBUG=false
 export SECRET_KEY="test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 export ALLOWED_HOSTS="localhost,127.0.0.1,testserver"
 export SECURE_COOKIES=false
+export SECURE_SSL_REDIRECT=false
 export DATA_DIR="${DATA_DIR:-$PWD/data/test}"
 
 tests/services.sh

@@ -11,8 +11,10 @@ from urllib.parse import quote
 
 import pytest
 from django.conf import settings
+from pytest_django.fixtures import Settings
 
 from config.celery import app as celery_app
+from tests.mailserver import MailServer, running_mail_server
 
 
 def pytest_configure() -> None:
@@ -137,3 +139,15 @@ def start_worker(tmp_path: Path) -> Iterator[StartWorker]:
 def worker(start_worker: StartWorker) -> Path:
     """A worker process on the test database and the real broker; yields its log file, then stops it."""
     return start_worker().log_path
+
+
+@pytest.fixture
+def smtp(settings: Settings) -> Iterator[MailServer]:
+    """A real SMTP server on a free port of 127.0.0.1, which the app sends its e-mail to."""
+    with running_mail_server() as server:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = server.host, server.port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        settings.DEFAULT_FROM_EMAIL = "Pacer <okr@example.com>"
+        yield server

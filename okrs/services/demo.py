@@ -11,6 +11,7 @@ from django.db import transaction
 
 from kpis.models import Dimension, Kpi, Period
 from okrs.models import Guardrail, Initiative, KeyResult, Membership, Objective, Team
+from okrs.services.demo_people import demo_people_load
 from okrs.services.objectives import current_quarter, membership_set
 from okrs.services.recompute import key_result_recompute
 from okrs.services.snapshots import progress_snapshots_rebuild
@@ -113,8 +114,9 @@ def demo_okrs_load(*, today: date) -> list[Objective]:
         raise ValueError("The dimension 'team' does not exist: run load_kpi_library first.")
     period = current_quarter(today=today)
     objectives = []
-    for name in DEMO_TEAMS:
-        team = Team.objects.get_or_create(name=name)[0]
+    teams = {name: Team.objects.get_or_create(name=name)[0] for name in DEMO_TEAMS}
+    demo_people_load(teams=teams)
+    for name, team in teams.items():
         username = "lead." + name.lower().replace(" ", "")
         owner = User.objects.filter(username=username).first()
         if owner is None:

@@ -45,13 +45,34 @@ def user(transactional_db: None) -> User:
     )
 
 
+# Reports what the Content-Security-Policy blocked, in words the console listener below recognises.
+_REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || "inline code"}`);
+});
+"""
+
+
 @pytest.fixture
 def page(browser: Browser, live_server: object) -> Iterator[Page]:
+    """A browser tab on the live server; the test fails if the page broke its Content-Security-Policy."""
     context = browser.new_context(base_url=str(live_server), viewport={"width": 1366, "height": 900})
+    context.add_init_script(_REPORT_CSP_VIOLATIONS)
     page = context.new_page()
     page.set_default_timeout(15_000)
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text)
+            if message.type == "error"
+            and ("CSP violation" in message.text or "Content Security Policy" in message.text)
+            else None
+        ),
+    )
     yield page
     context.close()
+    assert violations == [], f"the page broke its Content-Security-Policy: {violations}"
 
 
 @pytest.fixture

@@ -1,0 +1,93 @@
+"""Who a person is in the organisation and in a team: the one place pages, services and the API ask.
+
+Org roles: an org admin manages people, teams and everything else (a Django superuser is one); a data steward
+owns the KPI library, KPI targets and imports; everyone else is a member. Team roles: viewer, editor, admin.
+docs/permissions.md says what each may do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Concatenate, ParamSpec
+
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+
+from okrs.models import Membership, Person, Team
+
+AnyUser = User | AnonymousUser | AbstractBaseUser
+P = ParamSpec("P")
+
+
+class PersonBackend(ModelBackend):
+    """Django's sign-in by username and password, loading the person's org role with their account: every page
+    asks for it (the navigation does), so it costs no query of its own."""
+
+    def get_user(self, user_id: int) -> User | None:
+        user = User.objects.select_related("person").filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None
+
+
+def org_role(user: AnyUser) -> Person.OrgRole | None:
+    """The user's org role; None for an anonymous visitor or a deactivated account, who have none."""
+    if not user.is_authenticated or not user.is_active or not isinstance(user, User):
+        return None
+    if user.is_superuser:
+        return Person.OrgRole.ADMIN
+    try:
+        return Person.OrgRole(user.person.org_role)
+    except ObjectDoesNotExist:
+        return Person.OrgRole.MEMBER
+
+
+def is_org_admin(user: AnyUser) -> bool:
+    return org_role(user) == Person.OrgRole.ADMIN
+
+
+def is_data_steward(user: AnyUser) -> bool:
+    """May change the KPI library, KPI targets and data: a data steward, or an org admin, who may do anything."""
+    return org_role(user) in (Person.OrgRole.STEWARD, Person.OrgRole.ADMIN)
+
+
+def team_role(user: AnyUser, team: Team) -> Membership.Role | None:
+    """The user's role in `team`, None when they do not belong to it."""
+    if not isinstance(user, User) or org_role(user) is None:
+        return None
+    role = Membership.objects.filter(team=team, user=user).values_list("role", flat=True).first()
+    return Membership.Role(role) if role else None
+
+
+def can_manage_team(user: AnyUser, team: Team) -> bool:
+    """May add and remove the team's members and change their roles: an org admin, or an admin of that team."""
+    return is_org_admin(user) or team_role(user, team) == Membership.Role.ADMIN
+
+
+def org_admins() -> QuerySet[User]:
+    """The active accounts that are org admins, by their role or as superusers."""
+    return User.objects.filter(Q(is_superuser=True) | Q(person__org_role=Person.OrgRole.ADMIN), is_active=True)
+
+
+def actor_of(request: HttpRequest) -> User:
+    """The signed-in user a page acts for (every page but sign-in and invitations needs one)."""
+    user = request.user
+    if not isinstance(user, User) or not user.is_authenticated:
+        raise PermissionDenied("Sign in first.")
+    return user
+
+
+def org_admin_required(
+    view: Callable[Concatenate[HttpRequest, P], HttpResponse],
+) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
+    """A page for org admins only: 403 for anyone else signed in (anonymous visitors are sent to sign in first)."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        if not is_org_admin(request.user):
+            raise PermissionDenied("Only org admins manage people.")
+        return view(request, *args, **kwargs)
+
+    return guarded
