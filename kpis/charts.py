@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 WIDTH, HEIGHT = 640, 240
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 52, 16, 14, 30
+# A chart scales to the width it is given. On a phone that is about 340 px, which would shrink the 640-unit
+# drawing's 11-unit labels to 6 px; the compact drawing, narrower in units and with fewer period labels, keeps
+# them near their size there. The page shows whichever fits (a container query in app.css), a PDF the wide one.
+COMPACT_WIDTH = 360
+X_LABELS, COMPACT_X_LABELS = 8, 4
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,7 @@ class Chart:
     plot_bottom: float = HEIGHT - PAD_BOTTOM
     empty: bool = False
     legend: list[tuple[str, str]] = field(default_factory=list)
+    compact: Chart | None = None  # the same lines drawn for a narrow screen
 
     @property
     def y_label_x(self) -> float:
@@ -92,6 +98,30 @@ def line_chart(
     width: int = WIDTH,
     height: int = HEIGHT,
 ) -> Chart:
+    """The chart at `width` units, with its compact twin for narrow screens when `width` is wider than that."""
+    chart = _draw(lines, x_labels, value_format=value_format, width=width, height=height, x_labels_at_most=X_LABELS)
+    if chart.empty or width <= COMPACT_WIDTH:
+        return chart
+    compact = _draw(
+        lines,
+        x_labels,
+        value_format=value_format,
+        width=COMPACT_WIDTH,
+        height=height,
+        x_labels_at_most=COMPACT_X_LABELS,
+    )
+    return replace(chart, compact=compact)
+
+
+def _draw(
+    lines: Sequence[Line],
+    x_labels: Sequence[str],
+    *,
+    value_format: str,
+    width: int,
+    height: int,
+    x_labels_at_most: int,
+) -> Chart:
     values = [v for line in lines for _, v in line.points if v is not None]
     plot = (PAD_LEFT, width - PAD_RIGHT, PAD_TOP, height - PAD_BOTTOM)
     if not values or not x_labels:
@@ -117,7 +147,7 @@ def line_chart(
         )
         for line in lines
     ]
-    x_ticks = _x_ticks(x_labels, x)
+    x_ticks = _x_ticks(x_labels, x, at_most=x_labels_at_most)
     y_ticks = [Tick(y(t), value_format.format(t)) for t in ticks]
     legend = [(line.label, line.style) for line in lines if line.label]
     return Chart(width, height, drawn, y_ticks, x_ticks, *plot, legend=legend)
@@ -129,9 +159,9 @@ def _wants_dots(line: Line) -> bool:
     return line.style == "actual" and len(line.points) <= 40
 
 
-def _x_ticks(labels: Sequence[str], x: Callable[[float], float]) -> list[Tick]:
-    """At most about eight labels, always the first and the last, never two crowding each other."""
-    every = max(1, math.ceil(len(labels) / 8))
+def _x_ticks(labels: Sequence[str], x: Callable[[float], float], *, at_most: int) -> list[Tick]:
+    """About `at_most` labels, always the first and the last, never two crowding each other."""
+    every = max(1, math.ceil(len(labels) / at_most))
     last = len(labels) - 1
     chosen = [i for i in range(0, last + 1, every)]
     if chosen[-1] != last:
