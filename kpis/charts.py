@@ -12,11 +12,15 @@ from dataclasses import dataclass, field, replace
 
 WIDTH, HEIGHT = 640, 240
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 52, 16, 14, 30
-# A chart scales to the width it is given. On a phone that is about 340 px, which would shrink the 640-unit
-# drawing's 11-unit labels to 6 px; the compact drawing, narrower in units and with fewer period labels, keeps
-# them near their size there. The page shows whichever fits (a container query in app.css), a PDF the wide one.
-COMPACT_WIDTH = 360
-X_LABELS, COMPACT_X_LABELS = 8, 4
+# A chart scales to the width it is given, and its 11-unit labels with it: on a phone (about 340 px) the 640-unit
+# drawing's labels would shrink to 6 px, on a wide screen (about 1100 px) grow to 19. So each chart also comes drawn
+# narrower in units, with fewer period labels, for a phone, and wider and a little taller for a wide screen; the
+# page shows whichever fits its box (container queries in app.css), a PDF the regular one.
+COMPACT_WIDTH, LARGE_WIDTH = 360, 1040
+LARGE_HEIGHT_RATIO = 1.25
+X_LABELS, COMPACT_X_LABELS, LARGE_X_LABELS = 8, 4, 12
+# About how wide an axis label is per character, in units at the 11-unit font, to keep two labels from touching.
+LABEL_UNITS_PER_CHARACTER = 7
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,8 @@ class Chart:
     plot_bottom: float = HEIGHT - PAD_BOTTOM
     empty: bool = False
     legend: list[tuple[str, str]] = field(default_factory=list)
-    compact: Chart | None = None  # the same lines drawn for a narrow screen
+    compact: Chart | None = None  # the same lines drawn for a phone
+    large: Chart | None = None  # and for a wide screen
 
     @property
     def y_label_x(self) -> float:
@@ -98,9 +103,9 @@ def line_chart(
     width: int = WIDTH,
     height: int = HEIGHT,
 ) -> Chart:
-    """The chart at `width` units, with its compact twin for narrow screens when `width` is wider than that."""
+    """The chart at `width` units, with its compact and large twins when `width` lies between theirs."""
     chart = _draw(lines, x_labels, value_format=value_format, width=width, height=height, x_labels_at_most=X_LABELS)
-    if chart.empty or width <= COMPACT_WIDTH:
+    if chart.empty or not COMPACT_WIDTH < width < LARGE_WIDTH:
         return chart
     compact = _draw(
         lines,
@@ -110,7 +115,15 @@ def line_chart(
         height=height,
         x_labels_at_most=COMPACT_X_LABELS,
     )
-    return replace(chart, compact=compact)
+    large = _draw(
+        lines,
+        x_labels,
+        value_format=value_format,
+        width=LARGE_WIDTH,
+        height=round(height * LARGE_HEIGHT_RATIO),
+        x_labels_at_most=LARGE_X_LABELS,
+    )
+    return replace(chart, compact=compact, large=large)
 
 
 def _draw(
@@ -165,8 +178,11 @@ def _x_ticks(labels: Sequence[str], x: Callable[[float], float], *, at_most: int
     last = len(labels) - 1
     chosen = [i for i in range(0, last + 1, every)]
     if chosen[-1] != last:
-        # The last label matters most (where we are now): it replaces a regular one too close to it.
-        if last - chosen[-1] < every * 0.6 and len(chosen) > 1:
+        # The last label matters most (where we are now): it replaces a regular one too close to it, in positions
+        # or on the drawing (the last label is anchored at its end, the one before at its middle).
+        room = x(last) - x(chosen[-1])
+        needed = LABEL_UNITS_PER_CHARACTER * (len(labels[chosen[-1]]) / 2 + len(labels[last])) + 6
+        if (last - chosen[-1] < every * 0.6 or room < needed) and len(chosen) > 1:
             chosen.pop()
         chosen.append(last)
     anchors = {0: "start", last: "end"} if last > 0 else {}
