@@ -92,8 +92,8 @@ def _moved(value: object, shared: Path, own: Path) -> object:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Under `--dist loadgroup`, tests that start real processes run one after another on one xdist worker.
 
-    Each starts a Celery worker (or the whole embedded app) that needs the CPU while it is timed by a deadline;
-    two such tests at once on two cores made the other tests' processes and theirs compete.
+    Each starts a Celery worker (or the whole embedded app) and waits for it under a deadline; two of them at once
+    on two cores would compete for the CPU they are timed on. The other worker meanwhile runs everything else.
     """
     for item in items:
         for marker in ("worker", "smoke"):
