@@ -260,9 +260,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 30 * 60, minimum=10)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 5
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    # A message a worker took but never acknowledged (its machine died) goes back to the queue after this long:
-    # above the hard time limit, or a task still running legitimately would be started a second time.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 5 * 60}
+    # A message a worker took but never acknowledged (its machine died, its main process was killed) goes back to
+    # the queue after this long, when a worker starts or its periodic scan comes by: above the hard time limit, or a
+    # task still running legitimately would be started a second time.
+    CELERY_BROKER_VISIBILITY_TIMEOUT = env_int(
+        "CELERY_BROKER_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 5 * 60, minimum=CELERY_TASK_TIME_LIMIT + 5
+    )
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT}
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
