@@ -300,23 +300,15 @@ def _key_result_target(key_result: KeyResult) -> _Target | None:
     """What a key result asks of its KPI by the period's end, as a target the red/amber/green status reads.
 
     Amber spans the way from the baseline to the target: a KPI at or past its baseline but short of the target is
-    amber, one worse than its baseline is red. A threshold has no baseline, so it is green or red.
+    amber, one worse than its baseline is red. The kind says which range that is (okrs.kinds).
     """
-    direction = key_result.effective_direction
-    if key_result.kind == KeyResult.Kind.KPI_THRESHOLD:
-        mode = key_result.threshold_mode
-        if mode == KeyResult.ThresholdMode.WITHIN:
-            return _Target(None, key_result.band_min, key_result.band_max, "band", 0, "key result")
-        direction = Direction.LOWER if mode == KeyResult.ThresholdMode.BELOW else Direction.HIGHER
-        tolerance = 0.0
-    elif key_result.baseline_value is not None and key_result.target_value is not None:
-        tolerance = abs(key_result.target_value - key_result.baseline_value)
-    else:
-        tolerance = 0.0
-    if key_result.target_value is None:
+    asked = key_result.kind_rules.target_range(key_result)
+    if asked is None:
         return None
-    met = target_range(direction=direction, value=key_result.target_value, band=Range())
-    return _Target(key_result.target_value, met.low, met.high, direction, tolerance, "key result")
+    if asked.value is None:
+        return _Target(None, asked.low, asked.high, asked.direction, asked.tolerance, "key result")
+    met = target_range(direction=asked.direction, value=asked.value, band=Range())
+    return _Target(asked.value, met.low, met.high, asked.direction, asked.tolerance, "key result")
 
 
 def _kpi_target(target: KpiTarget) -> _Target:

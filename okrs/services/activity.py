@@ -46,14 +46,7 @@ def initiative_update(*, initiative: Initiative, **fields: Any) -> Initiative:
 
 
 def _value_errors(key_result: KeyResult, value: float | None) -> dict[str, str]:
-    kind = key_result.kind
-    if kind == KeyResult.Kind.MANUAL and value is None:
-        return {"value": "A manual key result's check-in gives the new number."}
-    if kind == KeyResult.Kind.MILESTONE and value not in (None, 0, 1):
-        return {"value": "A milestone is done (1) or not done (0)."}
-    if key_result.is_kpi_kind and value is not None:
-        return {"value": "This key result follows its KPI; a check-in gives confidence and a comment, not a value."}
-    return {}
+    return key_result.kind_rules.check_in_errors(key_result, value)
 
 
 @transaction.atomic

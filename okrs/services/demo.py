@@ -33,19 +33,19 @@ SEEDS_KEY_RESULTS = (
     _KeyResultSpec(
         "Decrease escalated calls by 20% compared to the previous quarter",
         "contact_escalation_rate",
-        {"kind": KeyResult.Kind.KPI_RELATIVE, "change_percent": -20.0},
+        {"kind": "kpi_relative", "change_percent": -20.0},
         "Knowledge-base improvements and agent training",
     ),
     _KeyResultSpec(
         "Increase First Call Resolution rate from 70% to 80%",
         "first_contact_resolution_rate",
-        {"kind": KeyResult.Kind.KPI_FROM_TO, "baseline_value": 70.0, "target_value": 80.0},
+        {"kind": "kpi_from_to", "baseline_value": 70.0, "target_value": 80.0},
         "Agent decision-making tools",
     ),
     _KeyResultSpec(
         "Decrease average call duration by 10% without compromising quality",
         "average_handle_time",
-        {"kind": KeyResult.Kind.KPI_RELATIVE, "change_percent": -10.0},
+        {"kind": "kpi_relative", "change_percent": -10.0},
         "Call scripts and call analytics",
         guardrails=[("csat", Guardrail.Comparison.AT_LEAST, 85.0)],
     ),
@@ -69,9 +69,7 @@ def _key_result_upsert(
     )
     for name, value in {"kpi": kpis[spec.kpi], "dimension": dimension, "member": member, **spec.fields}.items():
         setattr(key_result, name, value)
-    if key_result.kind == KeyResult.Kind.KPI_RELATIVE:
-        key_result.baseline_source = KeyResult.BaselineSource.SERIES
-        key_result.target_source = KeyResult.TargetSource.DERIVED
+    key_result.kind_rules.settle_sources(key_result)
     key_result.full_clean()
     key_result.save()
     for kpi_key, comparison, threshold in spec.guardrails:

@@ -28,9 +28,7 @@ def span_of(period: Period) -> periods.Span:
 
 
 def reads_series_baseline(key_result: KeyResult) -> bool:
-    return key_result.kind == KeyResult.Kind.KPI_RELATIVE or (
-        key_result.kind == KeyResult.Kind.KPI_FROM_TO and key_result.baseline_source == KeyResult.BaselineSource.SERIES
-    )
+    return key_result.kind_rules.reads_series_baseline(key_result)
 
 
 @dataclass

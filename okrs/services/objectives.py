@@ -14,6 +14,7 @@ from django.utils import timezone
 from kpis import periods
 from kpis.models import Dimension, Kpi, Period
 from kpis.services.calendar import period_for
+from okrs import kinds
 from okrs.models import Guardrail, KeyResult, Membership, Objective, Team
 from okrs.services.recompute import key_result_recompute
 
@@ -168,10 +169,8 @@ def _apply(key_result: KeyResult, fields: dict[str, Any]) -> None:
         setattr(key_result, name, value)
     if "target_value" in fields:
         key_result.target_source = KeyResult.TargetSource.TYPED
-    if key_result.kind == KeyResult.Kind.KPI_RELATIVE:
-        # The baseline and target of a relative key result come from the series, not from a person.
-        key_result.baseline_source = KeyResult.BaselineSource.SERIES
-        key_result.target_source = KeyResult.TargetSource.DERIVED
+    if kinds.get(key_result.kind) is not None:
+        key_result.kind_rules.settle_sources(key_result)
 
 
 @transaction.atomic

@@ -17,7 +17,7 @@ from django.db import transaction
 
 from kpis.models import Dimension, Kpi, Period
 from kpis.services.calendar import period_for_label
-from okrs import okr_file
+from okrs import kinds, okr_file
 from okrs.models import Guardrail, Initiative, KeyResult, Objective, Team
 from okrs.okr_file import Item, OkrFileError
 from okrs.services.recompute import key_result_recompute
@@ -48,23 +48,23 @@ class _Resolver:
     def fail(self, line: int, message: str) -> None:
         self.errors.append((line, message))
 
-    def _find(self, kind: str, name: str, line: int) -> Any:
-        key = (kind, name)
+    def _find(self, what: str, name: str, line: int) -> Any:
+        key = (what, name)
         if key not in self._cache:
-            self._cache[key] = self._lookup(kind, name)
+            self._cache[key] = self._lookup(what, name)
         found = self._cache[key]
         if found is None:
-            self.fail(line, f"unknown {kind} {name!r}")
+            self.fail(line, f"unknown {what} {name!r}")
         return found
 
-    def _lookup(self, kind: str, name: str) -> Any:
-        if kind == "period":
+    def _lookup(self, what: str, name: str) -> Any:
+        if what == "period":
             try:
                 return period_for_label(label=name)
             except ValueError:
                 return None
-        model: Any = {"team": Team, "user": User, "KPI": Kpi, "dimension": Dimension}[kind]
-        field = {"team": "name", "user": "username", "KPI": "key", "dimension": "key"}[kind]
+        model: Any = {"team": Team, "user": User, "KPI": Kpi, "dimension": Dimension}[what]
+        field = {"team": "name", "user": "username", "KPI": "key", "dimension": "key"}[what]
         return model.objects.filter(**{field: name}).first()
 
     def team(self, name: str, line: int) -> Team | None:
@@ -226,9 +226,8 @@ def _key_result(objective: Objective, item: Item, resolve: _Resolver) -> KeyResu
     )
     for name, value in fields.items():
         setattr(key_result, name, value)
-    if key_result.kind == KeyResult.Kind.KPI_RELATIVE:
-        key_result.baseline_source = KeyResult.BaselineSource.SERIES
-        key_result.target_source = KeyResult.TargetSource.DERIVED
+    if kinds.get(key_result.kind) is not None:
+        key_result.kind_rules.settle_sources(key_result)
     try:
         key_result.full_clean()
     except ValidationError as error:

@@ -11,7 +11,7 @@ from django.db import connection, models, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from okrs import progress
+from okrs import kinds, progress
 from okrs.models import Guardrail, KeyResult, Objective
 from okrs.services import evaluation
 from okrs.services.inputs import inputs_load
@@ -149,7 +149,7 @@ def key_results_recompute_for_kpis(
     baseline_overlaps = Q(baseline_read_from__start__lte=last_day, baseline_read_from__end__gt=first_day)
     # A series baseline not read yet may come from any period: recompute to find out.
     baseline_unread = Q(baseline_read_from__isnull=True) & (
-        Q(kind=KeyResult.Kind.KPI_RELATIVE) | Q(baseline_source=KeyResult.BaselineSource.SERIES)
+        Q(kind__in=kinds.series_baseline_values()) | Q(baseline_source=KeyResult.BaselineSource.SERIES)
     )
     touched = (
         _active()

@@ -105,9 +105,8 @@ def _values_on(
     check_ins = CheckIn.objects.filter(key_result=key_result, value__isnull=False, day__lte=days[-1])
     points = list(check_ins.order_by("day", "created_at").values_list("day", "value"))
     values = _carried_forward(points, days)
-    if key_result.kind == KeyResult.Kind.MILESTONE:
-        return {day: 0.0 if value is None else value for day, value in values.items()}
-    return values
+    missing = key_result.kind_rules.value_when_missing
+    return {day: missing if value is None else value for day, value in values.items()}
 
 
 def _rebuilt(

@@ -3,7 +3,6 @@ key result previewed from the data before it is saved."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +20,7 @@ from kpis.formatting import format_value
 from kpis.models import Kpi, Period
 from kpis.selectors import kpi_series_values
 from kpis.services.calendar import period_for_label
+from okrs import kinds
 from okrs.forms_planning import GUARDRAIL_FIELDS, KeyResultForm, ObjectiveForm, errors_onto, key_result_initial
 from okrs.models import KeyResult, Objective, Team
 from okrs.selectors import objective_progress, objectives_for_user, teams_editable_by, teams_for_user
@@ -105,33 +105,11 @@ def planning(request: HttpRequest) -> HttpResponse:
     return render(request, "okrs/planning.html", context)
 
 
-def value_formatter(key_result: KeyResult) -> Callable[[float | None], str]:
-    """Numbers of a key result as people read them: by its KPI's unit, or as typed for a manual number."""
-    kpi = key_result.kpi
-    if kpi is None:
-        return lambda value: "\u2014" if value is None else f"{value:,g}"
-    return lambda value: format_value(value, kpi.unit, kpi.decimals)
-
-
 def _key_result_row(key_result: KeyResult) -> KeyResultRow:
     """What a key result asks for in a few words, from what the last recompute stored."""
-    fmt = value_formatter(key_result)
-    kind = key_result.kind
-    if kind == KeyResult.Kind.MILESTONE:
-        asks = "Milestone"
-    elif kind == KeyResult.Kind.KPI_THRESHOLD and key_result.threshold_mode == KeyResult.ThresholdMode.WITHIN:
-        asks = f"Stay within {fmt(key_result.band_min)} {EN_DASH} {fmt(key_result.band_max)}"
-    elif kind == KeyResult.Kind.KPI_THRESHOLD:
-        asks = f"{KeyResult.ThresholdMode(key_result.threshold_mode).label} {fmt(key_result.target_value)}"
-    elif kind == KeyResult.Kind.KPI_RELATIVE and key_result.change_percent is not None:
-        asks = (
-            f"{signed_percent(key_result.change_percent)}: "
-            f"{fmt(key_result.baseline_value)} → {fmt(key_result.target_value)}"
-        )
-    else:
-        asks = f"{fmt(key_result.baseline_value)} → {fmt(key_result.target_value)}"
-    current = "" if kind == KeyResult.Kind.MILESTONE else fmt(key_result.current_value)
-    return KeyResultRow(key_result, asks, current)
+    fmt = kinds.formatter_of(key_result)
+    kind = key_result.kind_rules
+    return KeyResultRow(key_result, kind.asks(key_result, fmt), kind.value_text(key_result.current_value, fmt))
 
 
 def _planning_url(period: Period) -> str:
@@ -293,44 +271,16 @@ def key_result_fields(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "okrs/partials/kr_fields.html", context)
 
 
-MINUS, EN_DASH = "\u2212", "\u2013"
-
-
-def signed_percent(change: float) -> str:
-    """A change in percent with a true minus sign, as people write it."""
-    sign = MINUS if change < 0 else "+"
-    return f"{sign}{abs(change):g}\u00a0%"
-
-
 def preview_lines(key_result: KeyResult, preview: Preview) -> tuple[str, str]:
     """The preview in words: what the key result asks for, and where it stands today."""
-    fmt = value_formatter(key_result)
-    reading = preview.reading
-    if key_result.kind == KeyResult.Kind.MILESTONE:
-        return "Done when a check-in marks it done.", "Expected by the end of the period."
-    if key_result.kind == KeyResult.Kind.KPI_THRESHOLD:
-        mode = KeyResult.ThresholdMode(key_result.threshold_mode)
-        if mode == KeyResult.ThresholdMode.WITHIN:
-            ask = f"Stay within {fmt(key_result.band_min)} {EN_DASH} {fmt(key_result.band_max)}"
-        else:
-            ask = f"{mode.label} {fmt(key_result.target_value)}"
-        holding = "holding" if reading.progress == 100.0 else f"{reading.progress or 0:.0f} % (broken)"
-        now = "no data yet" if reading.value is None else f"currently {fmt(reading.value)}, {holding}"
-        return ask, f"{key_result.objective.period.label}: {now}."
-    if key_result.kind == KeyResult.Kind.KPI_RELATIVE:
-        assert preview.baseline_period is not None
-        assert key_result.change_percent is not None
-        ask = (
-            f"{signed_percent(key_result.change_percent)} vs {preview.baseline_period.label}: "
-            f"{fmt(preview.baseline)} → {fmt(preview.target)}"
-        )
-    else:
-        source = f" ({preview.baseline_period.label})" if preview.baseline_period is not None else ""
-        ask = f"{fmt(preview.baseline)}{source} → {fmt(preview.target)}"
-    if reading.value is None:
-        return ask, f"{key_result.objective.period.label}: no data yet."
-    over = f", {reading.over_achievement:.0f} points beyond" if reading.over_achievement else ""
-    return ask, f"Currently {fmt(reading.value)}, {reading.progress or 0:.0f} % of the way{over}."
+    fmt = kinds.formatter_of(key_result)
+    kind, reading = key_result.kind_rules, preview.reading
+    baseline_label = preview.baseline_period.label if preview.baseline_period is not None else None
+    standing = kind.standing(
+        key_result, reading.value, reading.progress, reading.over_achievement, fmt, key_result.objective.period.label
+    )
+    # The preview resolved the key result's baseline and target from the series (see key_result_preview).
+    return kind.asks(key_result, fmt, baseline_label), standing
 
 
 @require_POST
