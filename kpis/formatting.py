@@ -47,3 +47,27 @@ def chart_format(unit: str | None, decimals: int = 1) -> str:
         return "{:,.1f}"
     suffix = {"percent": " %", "seconds": " s"}.get(unit, "")
     return f"{{:,.{decimals}f}}{suffix}"
+
+
+def range_text(low: float | None, high: float | None, unit: str, decimals: int) -> str:
+    """A range in words: `≤ 5.0 %`, `≥ 80.0 %`, both ends joined by an en dash, one value when they meet; `—` when
+    open."""
+    if low is None and high is None:
+        return "—"
+    if low is None:
+        return f"≤ {format_value(high, unit, decimals)}"
+    if high is None:
+        return f"≥ {format_value(low, unit, decimals)}"
+    if low == high:
+        return format_value(low, unit, decimals)
+    return f"{format_value(low, unit, decimals)} \u2013 {format_value(high, unit, decimals)}"
+
+
+def change_text(change: float | None, unit: str, decimals: int) -> str:
+    """A signed change in the unit; a percentage changes by points, not by percent."""
+    if change is None:
+        return "—"
+    number = f"{abs(change):,.{decimals}f}"
+    sign = "+" if change > 0 else ("\u2212" if change < 0 else "±")
+    suffix = {"percent": " pts", "seconds": " s"}.get(unit, "")
+    return f"{sign}{number}{suffix}"

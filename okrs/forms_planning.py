@@ -7,16 +7,15 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from kpis import periods
 from kpis.models import Dimension, Kpi
 from kpis.services.calendar import period_for_label
 from okrs import kinds
+from okrs.calendar import span_parse
 from okrs.models import Guardrail, Initiative, KeyResult, Objective, Team
 from okrs.selectors import kpi_segment_members, objectives_for_user, teams_editable_by
 from okrs.services.preview import Preview, key_result_preview
@@ -32,7 +31,7 @@ RERENDER_FIELDS = ["kind", "kpi", "dimension", "member", "baseline_source", "thr
 
 def period_label_clean(label: str) -> str:
     try:
-        return periods.parse_label(label, int(settings.FISCAL_YEAR_START_MONTH)).label
+        return span_parse(label).label
     except ValueError as error:
         raise forms.ValidationError(str(error)) from None
 

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from kpis.models import Dimension, Direction, Kpi, Period
-from okrs import kinds
+from okrs import kinds, progress, querysets
 
 
 class Team(models.Model):
@@ -49,7 +49,7 @@ class Status(models.TextChoices):
 class Objective(models.Model):
     class State(models.TextChoices):
         DRAFT = "draft", "Draft"
-        ACTIVE = "active", "Active"
+        ACTIVE = querysets.ACTIVE, "Active"
         CLOSED = "closed", "Closed"
 
     title = models.CharField(max_length=300)
@@ -69,6 +69,8 @@ class Objective(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = querysets.ObjectiveQuerySet.as_manager()
+
     class Meta:
         ordering = ["period__start", "team__name", "title"]
         constraints = [
@@ -85,6 +87,10 @@ class Objective(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_active(self) -> bool:
+        return self.state == querysets.ACTIVE
 
     def clean(self) -> None:
         if self.parent_objective_id and self.parent_key_result_id:
@@ -156,6 +162,8 @@ class KeyResult(models.Model):
     forecast = models.FloatField(null=True, blank=True, editable=False, help_text="The value projected to period end")
     guardrail_breached = models.BooleanField(default=False, editable=False)
     computed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = querysets.KeyResultQuerySet.as_manager()
 
     class Meta:
         ordering = ["objective", "id"]
@@ -238,6 +246,10 @@ class Guardrail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kpi.key} {self.comparison} {self.threshold:g}"
+
+    def breached_by(self, value: float | None) -> bool:
+        """Whether the watched KPI at `value` breaks the guardrail; with no data it is not (yet) breached."""
+        return not progress.guardrail_holds(value, self.comparison, self.threshold)
 
 
 class Initiative(models.Model):

@@ -23,6 +23,7 @@ from okrs import progress
 
 if TYPE_CHECKING:
     from okrs.models import KeyResult
+    from okrs.services.evaluation import Reading
 
 Formatter = Callable[[float | None], str]
 EN_DASH, MINUS = "\u2013", "\u2212"
@@ -180,20 +181,12 @@ class Kind:
     def check_in_text(self, value: float) -> str:
         return f"value {floatformat(value, -2)}"
 
-    def standing(
-        self,
-        key_result: KeyResult,
-        reading_value: float | None,
-        percent: float | None,
-        over: float | None,
-        fmt: Formatter,
-        period_label: str,
-    ) -> str:
+    def standing(self, key_result: KeyResult, reading: Reading, fmt: Formatter) -> str:
         """Where the key result stands today, in a sentence."""
-        if reading_value is None:
-            return f"{period_label}: no data yet."
-        beyond = f", {over:.0f} points beyond" if over else ""
-        return f"Currently {fmt(reading_value)}, {percent or 0:.0f} % of the way{beyond}."
+        if reading.value is None:
+            return f"{key_result.objective.period.label}: no data yet."
+        beyond = f", {reading.over_achievement:.0f} points beyond" if reading.over_achievement else ""
+        return f"Currently {fmt(reading.value)}, {reading.progress or 0:.0f} % of the way{beyond}."
 
     def stats(self, key_result: KeyResult, fmt: Formatter, last_day: date) -> list[Stat]:
         """The key-result page's figures."""

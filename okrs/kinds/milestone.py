@@ -10,6 +10,7 @@ from okrs.kinds.base import Formatter, Kind, ReferenceLine, Stat, TargetRange
 
 if TYPE_CHECKING:
     from okrs.models import KeyResult
+    from okrs.services.evaluation import Reading
 
 
 class Milestone(Kind):
@@ -49,15 +50,7 @@ class Milestone(Kind):
     def check_in_text(self, value: float) -> str:
         return "done" if value >= 1 else "not done"
 
-    def standing(
-        self,
-        key_result: KeyResult,
-        reading_value: float | None,
-        percent: float | None,
-        over: float | None,
-        fmt: Formatter,
-        period_label: str,
-    ) -> str:
+    def standing(self, key_result: KeyResult, reading: Reading, fmt: Formatter) -> str:
         return "Expected by the end of the period."
 
     def stats(self, key_result: KeyResult, fmt: Formatter, last_day: date) -> list[Stat]:

@@ -14,6 +14,7 @@ from okrs.kinds.base import EN_DASH, SEGMENT_FIELDS, Formatter, Kind, ReferenceL
 
 if TYPE_CHECKING:
     from okrs.models import KeyResult
+    from okrs.services.evaluation import Reading
 
 MODE_LABELS = {"above": "Stay above", "below": "Stay below", "within": "Stay within a band"}
 
@@ -86,18 +87,10 @@ class Threshold(Kind):
         sign = "≤" if key_result.threshold_mode == "below" else "≥"
         return f"{sign} {fmt(key_result.target_value)}"
 
-    def standing(
-        self,
-        key_result: KeyResult,
-        reading_value: float | None,
-        percent: float | None,
-        over: float | None,
-        fmt: Formatter,
-        period_label: str,
-    ) -> str:
-        holding = "holding" if percent == 100.0 else f"{percent or 0:.0f} % (broken)"
-        now = "no data yet" if reading_value is None else f"currently {fmt(reading_value)}, {holding}"
-        return f"{period_label}: {now}."
+    def standing(self, key_result: KeyResult, reading: Reading, fmt: Formatter) -> str:
+        holding = "holding" if reading.progress == 100.0 else f"{reading.progress or 0:.0f} % (broken)"
+        now = "no data yet" if reading.value is None else f"currently {fmt(reading.value)}, {holding}"
+        return f"{key_result.objective.period.label}: {now}."
 
     def target_stats(self, key_result: KeyResult, fmt: Formatter, baseline_detail: str) -> list[Stat]:
         mode = key_result.threshold_mode

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from okrs.models import CheckIn, Initiative, KeyResult
+from okrs.services.fields import fields_set
 from okrs.services.recompute import key_result_recompute
 from okrs.services.snapshots import progress_snapshots_rebuild
 
@@ -35,11 +36,7 @@ _INITIATIVE_FIELDS = {"title", "owner", "status", "due_date"}
 
 @transaction.atomic
 def initiative_update(*, initiative: Initiative, **fields: Any) -> Initiative:
-    unknown = set(fields) - _INITIATIVE_FIELDS
-    if unknown:
-        raise TypeError(f"initiative_update() cannot set {', '.join(sorted(unknown))}")
-    for name, value in fields.items():
-        setattr(initiative, name, value)
+    fields_set(initiative, fields, allowed=_INITIATIVE_FIELDS, service="initiative_update")
     initiative.full_clean()
     initiative.save()
     return initiative

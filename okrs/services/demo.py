@@ -10,9 +10,10 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from kpis.models import Dimension, Kpi, Period
+from okrs.calendar import current_quarter
 from okrs.models import Guardrail, Initiative, KeyResult, Membership, Objective, Team
 from okrs.services.demo_people import demo_people_load
-from okrs.services.objectives import current_quarter, membership_set
+from okrs.services.objectives import key_result_update, membership_set
 from okrs.services.recompute import key_result_recompute
 from okrs.services.snapshots import progress_snapshots_rebuild
 
@@ -67,11 +68,8 @@ def _key_result_upsert(
     key_result = KeyResult.objects.filter(objective=objective, title=spec.title).first() or KeyResult(
         objective=objective, title=spec.title
     )
-    for name, value in {"kpi": kpis[spec.kpi], "dimension": dimension, "member": member, **spec.fields}.items():
-        setattr(key_result, name, value)
-    key_result.kind_rules.settle_sources(key_result)
-    key_result.full_clean()
-    key_result.save()
+    fields = {"kpi": kpis[spec.kpi], "dimension": dimension, "member": member, **spec.fields}
+    key_result_update(key_result=key_result, recompute=False, **fields)
     for kpi_key, comparison, threshold in spec.guardrails:
         guardrail = Guardrail.objects.filter(key_result=key_result, kpi=kpis[kpi_key]).first() or Guardrail(
             key_result=key_result, kpi=kpis[kpi_key]

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
@@ -21,6 +20,7 @@ from kpis import charts, periods
 from kpis.models import Dimension, Period, SeriesValue
 from kpis.selectors import kpi_series_values
 from okrs import kinds, progress
+from okrs.calendar import fiscal_start
 from okrs.forms_planning import CheckInForm, InitiativeForm, InitiativeStatusForm, errors_onto
 from okrs.models import CheckIn, Initiative, KeyResult, Membership
 from okrs.selectors import check_ins_for_key_result, progress_history, teams_editable_by, teams_for_user
@@ -53,7 +53,7 @@ def _person(request: HttpRequest) -> User:
 
 def _weeks(period: Period) -> list[periods.Span]:
     """The weeks that start inside the period: the ones the forecast reads."""
-    fy = int(settings.FISCAL_YEAR_START_MONTH)
+    fy = fiscal_start()
     spans = periods.covering(period.start, period.end - timedelta(days=1), periods.Grain.WEEK, fy)
     return [span for span in spans if period.start <= span.start < period.end]
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -15,19 +14,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_POST
 
-from kpis import periods
 from kpis.formatting import format_value
 from kpis.models import Kpi, Period
 from kpis.selectors import kpi_series_values
-from kpis.services.calendar import period_for_label
 from okrs import kinds
+from okrs.calendar import chosen_period, current_quarter, neighbours
 from okrs.forms_planning import GUARDRAIL_FIELDS, KeyResultForm, ObjectiveForm, errors_onto, key_result_initial
 from okrs.models import KeyResult, Objective, Team
-from okrs.selectors import objective_progress, objectives_for_user, teams_editable_by, teams_for_user
+from okrs.scorecard.selector import objective_summary
+from okrs.selectors import objectives_for_user, teams_editable_by, teams_for_user
 from okrs.services.activity import initiative_create
-from okrs.services.inputs import span_of
 from okrs.services.objectives import (
-    current_quarter,
     guardrail_create,
     key_result_create,
     key_result_update,
@@ -61,43 +58,30 @@ class TeamPlan:
     objectives: list[ObjectiveRow]
 
 
-def _fiscal_start() -> int:
-    return int(settings.FISCAL_YEAR_START_MONTH)
-
-
-def _chosen_period(request: HttpRequest) -> tuple[Period, str]:
-    """The period asked for in ?period=, else the current quarter; and the error when the label names none."""
-    label = request.GET.get("period", "").strip()
-    if label:
-        try:
-            return period_for_label(label=label), ""
-        except ValueError as error:
-            return current_quarter(), str(error)
-    return current_quarter(), ""
-
-
 def planning(request: HttpRequest) -> HttpResponse:
-    period, period_error = _chosen_period(request)
+    chosen = chosen_period(request.GET.get("period"))
+    period, period_error = chosen.period, chosen.error
     editable = set(teams_editable_by(user=request.user).values_list("pk", flat=True))
     by_team: dict[int, list[ObjectiveRow]] = {}
     for objective in objectives_for_user(user=request.user, period=period):
         key_results = [_key_result_row(kr) for kr in objective.key_results.all()]
-        row = ObjectiveRow(objective, objective_progress(objective=objective), key_results)
+        row = ObjectiveRow(objective, objective_summary(objective).progress, key_results)
         by_team.setdefault(objective.team_id, []).append(row)
     plans = [
         TeamPlan(team, team.pk in editable, by_team.get(team.pk, [])) for team in teams_for_user(user=request.user)
     ]
     # The teams the user plans for come first; those they only watch follow.
     plans.sort(key=lambda plan: not plan.editable)
-    span = span_of(period)
+    span = period.span
+    previous_label, next_label = neighbours(period)
     context = {
         "nav": "planning",
         "period": period,
         "period_error": period_error,
         "last_day": span.last_day,
         "period_input": request.GET.get("period", period.label),
-        "previous_label": periods.preceding(span, _fiscal_start()).label,
-        "next_label": periods.following(span, _fiscal_start()).label,
+        "previous_label": previous_label,
+        "next_label": next_label,
         "plans": plans,
         "can_plan": bool(editable),
         "states": Objective.State,
@@ -274,13 +258,10 @@ def key_result_fields(request: HttpRequest, pk: int) -> HttpResponse:
 def preview_lines(key_result: KeyResult, preview: Preview) -> tuple[str, str]:
     """The preview in words: what the key result asks for, and where it stands today."""
     fmt = kinds.formatter_of(key_result)
-    kind, reading = key_result.kind_rules, preview.reading
+    kind = key_result.kind_rules
     baseline_label = preview.baseline_period.label if preview.baseline_period is not None else None
-    standing = kind.standing(
-        key_result, reading.value, reading.progress, reading.over_achievement, fmt, key_result.objective.period.label
-    )
     # The preview resolved the key result's baseline and target from the series (see key_result_preview).
-    return kind.asks(key_result, fmt, baseline_label), standing
+    return kind.asks(key_result, fmt, baseline_label), kind.standing(key_result, preview.reading, fmt)
 
 
 @require_POST
