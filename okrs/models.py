@@ -9,6 +9,17 @@ from django.db.models import F, Q
 from kpis.models import Dimension, Direction, Kpi, Period
 from okrs import kinds, progress, querysets
 
+# Numbers people type are finite and of a size a KPI can have; weights are relative, 0-1000 leaves room enough.
+NUMBER_LIMIT = 1e15
+BOUNDED = [
+    MinValueValidator(-NUMBER_LIMIT, f"Give a number between -{NUMBER_LIMIT:g} and {NUMBER_LIMIT:g}."),
+    MaxValueValidator(NUMBER_LIMIT, f"Give a number between -{NUMBER_LIMIT:g} and {NUMBER_LIMIT:g}."),
+]
+WEIGHT = [
+    MinValueValidator(0, "A weight cannot be negative; 0 leaves it out of the roll-up."),
+    MaxValueValidator(1000, "A weight is at most 1000: weights only compare with each other."),
+]
+
 
 class Team(models.Model):
     name = models.CharField(max_length=200, unique=True)
@@ -64,7 +75,7 @@ class Objective(models.Model):
     parent_key_result = models.ForeignKey(
         "KeyResult", null=True, blank=True, on_delete=models.SET_NULL, related_name="child_objectives"
     )
-    weight = models.FloatField(default=1.0, validators=[MinValueValidator(0)])
+    weight = models.FloatField(default=1.0, validators=WEIGHT)
     state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -132,7 +143,7 @@ class KeyResult(models.Model):
     direction = models.CharField(
         max_length=10, choices=KrDirection.choices, blank=True, help_text="Blank: the KPI's direction."
     )
-    baseline_value = models.FloatField(null=True, blank=True)
+    baseline_value = models.FloatField(null=True, blank=True, validators=BOUNDED)
     baseline_source = models.CharField(max_length=10, choices=BaselineSource.choices, default=BaselineSource.TYPED)
     baseline_period = models.ForeignKey(
         Period,
@@ -145,13 +156,17 @@ class KeyResult(models.Model):
     baseline_read_from = models.ForeignKey(
         Period, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
     )
-    change_percent = models.FloatField(null=True, blank=True, help_text="Relative key results: -20 means 20 % less.")
-    target_value = models.FloatField(null=True, blank=True, help_text="For stay above/below: the threshold.")
+    change_percent = models.FloatField(
+        null=True, blank=True, validators=BOUNDED, help_text="Relative key results: -20 means 20 % less."
+    )
+    target_value = models.FloatField(
+        null=True, blank=True, validators=BOUNDED, help_text="For stay above/below: the threshold."
+    )
     target_source = models.CharField(max_length=10, choices=TargetSource.choices, default=TargetSource.TYPED)
     threshold_mode = models.CharField(max_length=10, choices=ThresholdMode.choices, blank=True)
-    band_min = models.FloatField(null=True, blank=True)
-    band_max = models.FloatField(null=True, blank=True)
-    weight = models.FloatField(default=1.0, validators=[MinValueValidator(0)])
+    band_min = models.FloatField(null=True, blank=True, validators=BOUNDED)
+    band_max = models.FloatField(null=True, blank=True, validators=BOUNDED)
+    weight = models.FloatField(default=1.0, validators=WEIGHT)
 
     # Computed by okrs.services.recompute; never typed in.
     current_value = models.FloatField(null=True, blank=True, editable=False)
@@ -232,7 +247,7 @@ class Guardrail(models.Model):
     dimension = models.ForeignKey(Dimension, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     member = models.CharField(max_length=200, blank=True)
     comparison = models.CharField(max_length=2, choices=Comparison.choices, default=Comparison.AT_LEAST)
-    threshold = models.FloatField()
+    threshold = models.FloatField(validators=BOUNDED)
     current_value = models.FloatField(null=True, blank=True, editable=False)
     breached = models.BooleanField(default=False, editable=False)
 
@@ -280,7 +295,9 @@ class CheckIn(models.Model):
     key_result = models.ForeignKey(KeyResult, on_delete=models.CASCADE, related_name="check_ins")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="okr_check_ins")
     day = models.DateField()
-    value = models.FloatField(null=True, blank=True, help_text="Manual key results: the number; milestones: 1 done.")
+    value = models.FloatField(
+        null=True, blank=True, validators=BOUNDED, help_text="Manual key results: the number; milestones: 1 done."
+    )
     confidence = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MaxValueValidator(10)], help_text="0 (no chance) to 10 (certain)"
     )
