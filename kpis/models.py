@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from kpis import periods
 from kpis.periods import Grain
 
 KEY_HELP = "Lower-case letters, digits and underscores; used in files, formulas and the API."
@@ -192,6 +193,11 @@ class Period(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+    @property
+    def span(self) -> periods.Span:
+        """The period as calendar arithmetic (kpis.periods) reads it."""
+        return periods.Span(self.start, self.end, periods.Grain(self.grain), self.label)
 
 
 class CalendarDay(models.Model):

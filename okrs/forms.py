@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 
 from kpis import periods
+from okrs.calendar import span_parse
 from okrs.models import Status, Team
 from okrs.selectors import teams_for_user
 
@@ -32,7 +32,7 @@ class PeriodTeamForm(forms.Form):
         if not label:
             return None
         try:
-            return periods.parse_label(label, settings.FISCAL_YEAR_START_MONTH)
+            return span_parse(label)
         except ValueError as error:
             raise forms.ValidationError(str(error)) from None
 

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver
 
-from okrs.views import dashboard, key_results, people, planning, scorecard, teams
+from okrs.views import dashboard, key_results, objectives, people, planning, scorecard, teams
 
 urlpatterns: list[URLPattern | URLResolver] = [
     *dashboard.urlpatterns,
     *planning.urlpatterns,
     *key_results.urlpatterns,
+    *objectives.urlpatterns,
     *scorecard.urlpatterns,
     *people.urlpatterns,
     *teams.urlpatterns,

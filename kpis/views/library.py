@@ -16,8 +16,9 @@ from django.urls import URLPattern, path, re_path, reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kpis import charts
+from kpis.formatting import chart_format
 from kpis.forms import KpiForm, KpiTargetForm
-from kpis.models import Dimension, Kpi, Period, SeriesValue, Unit
+from kpis.models import Dimension, Kpi, Period, SeriesValue
 from kpis.periods import Grain
 from kpis.selectors import kpi_series_values, kpi_target_results, series_inputs
 from kpis.services.definitions import kpi_formula_check, kpi_save
@@ -103,12 +104,6 @@ class SegmentRow:
     sparkline: str
 
 
-def _value_format(kpi: Kpi) -> str:
-    """The chart's str.format pattern for the KPI's unit, matching kpis.formatting.format_value."""
-    suffix = {Unit.PERCENT: " %", Unit.SECONDS: " s"}.get(Unit(kpi.unit), "")
-    return f"{{:,.{kpi.decimals}f}}{suffix}"
-
-
 def _grain(request: HttpRequest) -> Grain:
     raw = request.GET.get("grain", "")
     return Grain(raw) if raw in Grain.values else Grain.MONTH
@@ -159,7 +154,7 @@ def _detail_context(request: HttpRequest, kpi: Kpi, target_form: KpiTargetForm) 
     chart = charts.line_chart(
         [charts.Line(kpi.name, [(index, value.value) for index, value in enumerate(values)], "actual")],
         [period.label for period in periods],
-        value_format=_value_format(kpi),
+        value_format=chart_format(kpi.unit, kpi.decimals),
     )
     segment_periods, segment_rows = _segment_rows(kpi, grain, dimension, periods) if dimension else ([], [])
     latest = value_rows[0] if value_rows else None

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
@@ -18,16 +17,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from kpis import charts, periods
-from kpis.models import Dimension, Period, SeriesValue, Unit
+from kpis.models import Dimension, Period, SeriesValue
 from kpis.selectors import kpi_series_values
-from okrs import progress
+from okrs import kinds, progress
+from okrs.calendar import fiscal_start
 from okrs.forms_planning import CheckInForm, InitiativeForm, InitiativeStatusForm, errors_onto
 from okrs.models import CheckIn, Initiative, KeyResult, Membership
 from okrs.selectors import check_ins_for_key_result, progress_history, teams_editable_by, teams_for_user
 from okrs.services.activity import check_in_create, initiative_create, initiative_update
-from okrs.views.planning import EN_DASH, signed_percent, value_formatter
-
-MOVING_KINDS = {KeyResult.Kind.KPI_FROM_TO, KeyResult.Kind.KPI_RELATIVE, KeyResult.Kind.MANUAL}
 
 
 def _key_result(request: HttpRequest, pk: int) -> KeyResult:
@@ -54,18 +51,9 @@ def _person(request: HttpRequest) -> User:
     return request.user
 
 
-def _value_format(key_result: KeyResult) -> str:
-    """The chart's str.format pattern for the key result's unit, matching kpis.formatting.format_value."""
-    kpi = key_result.kpi
-    if kpi is None:
-        return "{:,.1f}"
-    suffix = {Unit.PERCENT: " %", Unit.SECONDS: " s"}.get(Unit(kpi.unit), "")
-    return f"{{:,.{kpi.decimals}f}}{suffix}"
-
-
 def _weeks(period: Period) -> list[periods.Span]:
     """The weeks that start inside the period: the ones the forecast reads."""
-    fy = int(settings.FISCAL_YEAR_START_MONTH)
+    fy = fiscal_start()
     spans = periods.covering(period.start, period.end - timedelta(days=1), periods.Grain.WEEK, fy)
     return [span for span in spans if period.start <= span.start < period.end]
 
@@ -93,25 +81,21 @@ def _actual_points(key_result: KeyResult, weeks: list[periods.Span], check_ins: 
 
 
 def _series_chart(key_result: KeyResult, check_ins: list[CheckIn]) -> charts.Chart | None:
-    if key_result.kind == KeyResult.Kind.MILESTONE:
+    kind = key_result.kind_rules
+    if not kind.charted:
         return None
     period = key_result.objective.period
     weeks = _weeks(period)
     if not weeks:
         return None
-    fmt = value_formatter(key_result)
+    fmt = kinds.formatter_of(key_result)
     last = len(weeks) - 1
     actual = _actual_points(key_result, weeks, check_ins)
     lines = [charts.Line("Weekly value" if key_result.kpi else "Check-ins", actual, "actual")]
     baseline, target = key_result.baseline_value, key_result.target_value
-    if baseline is not None and key_result.kind != KeyResult.Kind.KPI_THRESHOLD:
-        lines.append(charts.Line(f"Baseline {fmt(baseline)}", [(0, baseline), (last, baseline)], "baseline"))
-    if key_result.kind == KeyResult.Kind.KPI_THRESHOLD and key_result.threshold_mode == "within":
-        for label, bound in (("Band from", key_result.band_min), ("Band up to", key_result.band_max)):
-            lines.append(charts.Line(f"{label} {fmt(bound)}", [(0, bound), (last, bound)], "target"))
-    elif target is not None:
-        lines.append(charts.Line(f"Target {fmt(target)}", [(0, target), (last, target)], "target"))
-    if key_result.kind in MOVING_KINDS and baseline is not None and target is not None:
+    for line in kind.reference_lines(key_result, fmt):
+        lines.append(charts.Line(line.label, [(0, line.value), (last, line.value)], line.style))
+    if kind.paced and baseline is not None and target is not None:
         # The pace line: where the value should be at the end of each week to reach the target on time.
         pace = [
             (i, baseline + (target - baseline) * progress.expected(period.start, period.end, week.last_day) / 100)
@@ -123,7 +107,7 @@ def _series_chart(key_result: KeyResult, check_ins: list[CheckIn]) -> charts.Cha
         lines.append(
             charts.Line(f"Forecast {fmt(key_result.forecast)}", [known[-1], (last, key_result.forecast)], "forecast")
         )
-    return charts.line_chart(lines, [week.label for week in weeks], value_format=_value_format(key_result))
+    return charts.line_chart(lines, [week.label for week in weeks], value_format=kinds.chart_format_of(key_result))
 
 
 @dataclass(frozen=True)
@@ -155,7 +139,7 @@ def _segment_breakdown(key_result: KeyResult) -> list[SegmentGroup]:
     for row in rows.select_related("dimension").order_by("dimension__name", "member"):
         assert row.dimension is not None
         values.setdefault(row.dimension, {}).setdefault(row.member, {})[row.period_id] = row.value
-    fmt = value_formatter(key_result)
+    fmt = kinds.formatter_of(key_result)
     lower = key_result.effective_direction == "lower"
     groups = []
     for dimension, members in values.items():
@@ -166,7 +150,7 @@ def _segment_breakdown(key_result: KeyResult) -> list[SegmentGroup]:
             before = by_period.get(baseline_period.pk) if baseline_period else None
             change, better = "", None
             if now is not None and before:
-                change = signed_percent(round((now - before) / abs(before) * 100))
+                change = kinds.signed_percent(round((now - before) / abs(before) * 100))
                 better = (now < before) == lower if now != before else None
             own = key_result.dimension_id == dimension.pk and key_result.member == member
             bars.append(SegmentBar(member, fmt(now), fmt(before), change, better, 100 * abs(now or 0) / top, own))
@@ -235,13 +219,7 @@ def _detail_context(
 
 
 def _summary_context(key_result: KeyResult) -> dict[str, Any]:
-    fmt = value_formatter(key_result)
     return {
-        "fmt_baseline": fmt(key_result.baseline_value),
-        "fmt_target": fmt(key_result.target_value),
-        "fmt_current": fmt(key_result.current_value),
-        "fmt_forecast": fmt(key_result.forecast),
-        "fmt_band": f"{fmt(key_result.band_min)} {EN_DASH} {fmt(key_result.band_max)}",
         "period_last_day": key_result.objective.period.end - timedelta(days=1),
     }
 

@@ -2,48 +2,29 @@
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
 
-from kpis.csv_safety import spreadsheet_safe as text
-from kpis.formatting import format_raw
+from okrs.calendar import chosen_period, neighbours
 from okrs.forms import PeriodTeamForm
-from okrs.models import Status
-from okrs.scorecard import TREND_PERIODS, Scorecard, objective_summary_for, periods_with_objectives, scorecard_for
-from okrs.views.dashboard import INLINE_KEY_RESULTS_UP_TO, chosen_period, neighbours, span_of
-
-CSV_COLUMNS = [
-    "section",
-    "period",
-    "team",
-    "objective",
-    "name",
-    "kpi",
-    "segment",
-    "unit",
-    "actual",
-    "target",
-    "target_low",
-    "target_high",
-    "status",
-    "previous_period",
-    "previous",
-    "change",
-    "change_is",
-    "progress",
-    "expected",
-    "owner",
-]
+from okrs.scorecard.exports import scorecard_csv_text
+from okrs.scorecard.selector import (
+    TREND_PERIODS,
+    Scorecard,
+    objective_summary_for,
+    periods_with_objectives,
+    scorecard_for,
+)
+from okrs.views.dashboard import INLINE_KEY_RESULTS_UP_TO
 
 
 def _scorecard(request: HttpRequest) -> tuple[PeriodTeamForm, Scorecard]:
     form = PeriodTeamForm(request.GET, user=request.user)
     form.is_valid()
-    period = chosen_period(form)
+    period = chosen_period(request.GET.get("period")).period
     return form, scorecard_for(user=request.user, period=period, team=form.cleaned_data.get("team"))
 
 
@@ -55,7 +36,7 @@ def scorecard(request: HttpRequest) -> HttpResponse:
         "form": form,
         "card": card,
         "period": card.period,
-        "period_last_day": span_of(card.period).last_day,
+        "period_last_day": card.period.span.last_day,
         "counts": card.kpi_counts,
         "trend_count": TREND_PERIODS,
         "team": card.team,
@@ -76,85 +57,13 @@ def scorecard_key_results(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "okrs/partials/scorecard_objective_rows.html", {"summary": summary, "compact": False})
 
 
-def scorecard_rows(card: Scorecard) -> list[dict[str, str]]:
-    """The scorecard as CSV rows: one per KPI line, then per objective, each followed by its key results.
-
-    Numbers are raw (a point, no thousands separator, no unit) so a spreadsheet reads them as numbers; the unit
-    has its own column. Every text cell is neutralised against formula injection.
-    """
-    label = card.period.label
-    rows: list[dict[str, str]] = []
-    for line in card.kpi_lines:
-        rows.append(
-            {
-                "section": "kpi",
-                "period": label,
-                "name": text(line.kpi.name),
-                "kpi": text(line.kpi.key),
-                "segment": text(line.segment_label),
-                "unit": line.kpi.unit,
-                "actual": format_raw(line.actual),
-                "target": format_raw(line.target),
-                "target_low": format_raw(line.target_low),
-                "target_high": format_raw(line.target_high),
-                "status": line.status or "",
-                "previous_period": line.previous_label,
-                "previous": format_raw(line.previous),
-                "change": format_raw(line.change),
-                "change_is": line.change_is or "",
-            }
-        )
-    for summary in card.objectives:
-        objective = summary.objective
-        common = {
-            "period": label,
-            "team": text(objective.team.name),
-            "objective": text(objective.title),
-            "owner": text(objective.owner.get_full_name() or objective.owner.get_username()),
-        }
-        rows.append(
-            {
-                **common,
-                "section": "objective",
-                "name": common["objective"],
-                "status": summary.status.value,
-                "progress": format_raw(summary.progress),
-                "expected": format_raw(summary.expected),
-            }
-        )
-        for kr in summary.key_results:
-            kpi = kr.kpi
-            rows.append(
-                {
-                    **common,
-                    "section": "key_result",
-                    "name": text(kr.title),
-                    "kpi": "" if kpi is None else text(kpi.key),
-                    "segment": "" if kpi is None else text(kr.segment_label),
-                    "unit": "" if kpi is None else kpi.unit,
-                    "actual": format_raw(kr.current_value),
-                    "target": format_raw(kr.target_value),
-                    "target_low": format_raw(kr.band_min),
-                    "target_high": format_raw(kr.band_max),
-                    "status": Status(kr.status).value,
-                    "progress": format_raw(kr.progress),
-                    "expected": format_raw(kr.expected),
-                }
-            )
-    return rows
-
-
 def scorecard_csv(request: HttpRequest) -> HttpResponse:
     _, card = _scorecard(request)
     name = f"scorecard-{card.period.label}{'-' + card.team.name if card.team else ''}.csv"
     safe_name = "".join(c if c.isalnum() or c in "-_." else "-" for c in name)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{safe_name}"'
-    # A byte-order mark makes Excel read the file as UTF-8 (names with accents, the em dash).
-    response.write("\ufeff")
-    writer = csv.DictWriter(response, fieldnames=CSV_COLUMNS, restval="")
-    writer.writeheader()
-    writer.writerows(scorecard_rows(card))
+    response.write(scorecard_csv_text(card))
     return response
 
 

@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from kpis.models import Dimension
 from okrs.models import KeyResult, ProgressSnapshot, Status
-from okrs.selectors import objective_progress
+from okrs.scorecard.selector import objective_summary
 from okrs.services.demo import seeds_objective_upsert
 from okrs.services.recompute import key_results_recompute_for_kpis, progress_snapshots_rebuild_for
 from tests.okrs.factories import TeamFactory, UserFactory, quarter
@@ -59,7 +59,7 @@ def test_the_seeds_example_is_computed_from_an_imported_file(tmp_path: Path) -> 
     assert kr3.progress == pytest.approx(50.0)
     assert not kr3.guardrail_breached
     assert {kr.status for kr in (kr1, kr2, kr3)} == {Status.ON_TRACK}
-    assert objective_progress(objective=objective) == pytest.approx(50.0)
+    assert objective_summary(objective).progress == pytest.approx(50.0)
     # and the history from the first day with data is rebuilt
     assert result.history_from == date(2025, 12, 1)
     progress_snapshots_rebuild_for(key_result_ids=result.recomputed, first_day=result.history_from, last_day=TODAY)

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from kpis.models import KpiTarget, Period
 from okrs.models import Guardrail, KeyResult, Objective, Status
-from okrs.views.scorecard import CSV_COLUMNS
+from okrs.scorecard.exports import CSV_COLUMNS
 from tests.factories import DimensionFactory, KpiFactory
 from tests.okrs.factories import (
     KeyResultFactory,

@@ -1,0 +1,41 @@
+"""An objective's page: its key results, what it supports, what supports it across teams, and its history."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import URLPattern, path
+
+from kpis import charts
+from okrs.scorecard.selector import HistoryPoint, objective_page
+from okrs.selectors import teams_editable_by
+
+
+def _history_chart(history: list[HistoryPoint]) -> charts.Chart:
+    lines = [
+        charts.Line("Progress", [(i, point.progress) for i, point in enumerate(history)], "actual"),
+        charts.Line("Expected", [(i, point.expected) for i, point in enumerate(history)], "expected"),
+    ]
+    labels = [point.day.strftime("%d %b") for point in history]
+    return charts.line_chart(lines, labels, value_format="{:.0f} %", height=180)
+
+
+def objective_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    page = objective_page(user=request.user, pk=pk)
+    if page is None:
+        raise Http404("No such objective in your teams.")
+    objective = page.summary.objective
+    context = {
+        "nav": "dashboard",
+        "page": page,
+        "summary": page.summary,
+        "objective": objective,
+        "can_edit": teams_editable_by(user=request.user).filter(pk=objective.team_id).exists(),
+        "history_chart": _history_chart(page.history) if len(page.history) > 1 else None,
+    }
+    return render(request, "okrs/objective_detail.html", context)
+
+
+urlpatterns: list[URLPattern] = [
+    path("objectives/<int:pk>/", objective_detail, name="objective_detail"),
+]
