@@ -114,6 +114,9 @@ class Kpi(models.Model):
     measures = models.ManyToManyField(Measure, related_name="kpis", blank=True, editable=False)
     related = models.ManyToManyField("self", blank=True)
     is_builtin = models.BooleanField(default=False, editable=False)
+    # Set in the transaction that changed what the series is computed from (a new KPI, its formula, a measure's
+    # aggregation), cleared in the one that recomputed it: until then pages say "Recomputing…", not old numbers.
+    recompute_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     # What a person defines about a KPI, besides its key and related KPIs; the rest is derived from these.
     DEFINITION_FIELDS = (

@@ -22,7 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
-from django.db.models import Max, Min
+from django.db.models import Max, Min, Q
 
 from kpis import aggregation, formula, periods
 from kpis.models import (
@@ -86,6 +86,37 @@ def series_recompute_for_batch(*, batch: ImportBatch) -> SeriesChange:
 def series_recompute_all() -> SeriesChange:
     """Recompute every series from every observation: the nightly safety net."""
     return series_recompute(scope=Scope(measure_ids=frozenset(Measure.objects.values_list("id", flat=True))))
+
+
+@transaction.atomic
+def series_recompute_for_definitions(*, kpi_ids: Collection[int], measure_ids: Collection[int]) -> SeriesChange:
+    """Recompute after a definition changed: every period of the KPIs whose formula changed or that are new, and of
+    the measures whose aggregation changed (with the KPIs reading them). Clears their "recomputing" mark.
+
+    A formula reads the measures' aggregates, which are already stored: only its series values are rebuilt.
+    The KPIs' rows stay locked until commit, so an edit made meanwhile waits and then asks for a recompute of its own.
+    """
+    readers = Kpi.objects.filter(Q(id__in=kpi_ids) | Q(measures__id__in=measure_ids)).distinct()
+    locked = list(Kpi.objects.select_for_update().filter(id__in=readers.values("id")).order_by("id"))
+    change = series_recompute(scope=Scope(measure_ids=frozenset(measure_ids))) if measure_ids else SeriesChange()
+    # The KPIs the measure recompute covered are done; the rest need only their formula over the stored aggregates.
+    formula_only = [kpi for kpi in locked if kpi.id not in change.kpi_ids]
+    written = change.series_values
+    if formula_only:
+        _lock()
+        groupings = _groupings(Scope(measure_ids=frozenset()))
+        with connection.cursor() as cursor:
+            for kpi in Kpi.objects.filter(id__in=[k.id for k in formula_only]).prefetch_related("measures"):
+                written += _series_values_replace(cursor, kpi, None, groupings)
+    Kpi.objects.filter(id__in=[kpi.id for kpi in locked]).update(recompute_requested_at=None)
+    read = Kpi.measures.through.objects.filter(kpi_id__in=[kpi.id for kpi in locked]).values("measure_id")
+    found = Observation.objects.filter(measure_id__in=read).aggregate(first=Min("day"), last=Max("day"))
+    return SeriesChange(
+        kpi_ids=sorted(kpi.id for kpi in locked),
+        first_day=found["first"],
+        last_day=found["last"],
+        series_values=written,
+    )
 
 
 @transaction.atomic

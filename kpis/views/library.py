@@ -71,7 +71,8 @@ def _library_rows(kpis: list[Kpi]) -> list[LibraryRow]:
                 kpi=kpi,
                 latest=latest,
                 latest_label=latest_label,
-                status=thresholds_status(kpi, latest),
+                # Until a recompute under a new definition is done, the old values' status means nothing.
+                status=None if kpi.recompute_requested_at else thresholds_status(kpi, latest),
                 sparkline=charts.sparkline([by_month.get(month, ("", None))[1] for month in months]),
             )
         )
@@ -166,6 +167,7 @@ def _detail_context(request: HttpRequest, kpi: Kpi, target_form: KpiTargetForm) 
     return {
         "nav": "kpis",
         "kpi": kpi,
+        "recomputing": kpi.recompute_requested_at is not None,
         "grain": grain,
         "grains": Grain.choices,
         "dimensions": dimensions,

@@ -9,8 +9,8 @@ import kombu.exceptions
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kpis.models import ImportBatch
+from kpis.services.followups import key_results_enqueue
 from kpis.services.imports import import_batch_create, import_batch_process, import_batch_series_recompute
-from kpis.tasks import key_results_enqueue
 
 
 class Command(BaseCommand):
