@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -52,9 +54,24 @@ class Segment(models.Model):
     """One combination of dimension values an observation carries; the empty combination is "unsegmented"."""
 
     key = models.CharField(max_length=1000, unique=True, help_text="Canonical form: channel=phone;team=Tier 1")
+    # The keys of its dimensions, `channel,team`: a measure's cells of one day all have the same (its granularity),
+    # which a trigger on observations enforces (migration 0004) so that no group of segments counts a day twice.
+    dimensions = models.CharField(max_length=1000, blank=True, help_text="Its dimension keys: channel,team")
 
     def __str__(self) -> str:
         return self.key or "(unsegmented)"
+
+    @staticmethod
+    def dimensions_of(keys: Iterable[str]) -> str:
+        return ",".join(sorted(keys))
+
+    @staticmethod
+    def dimensions_label(dimensions: str) -> str:
+        """A granularity in words: "channel and team", or "no dimensions" for the unsegmented."""
+        keys = [key for key in dimensions.split(",") if key]
+        if not keys:
+            return "no dimensions"
+        return keys[0] if len(keys) == 1 else f"{', '.join(keys[:-1])} and {keys[-1]}"
 
 
 class SegmentMember(models.Model):
@@ -233,6 +250,10 @@ class ImportBatch(models.Model):
     sheet = models.CharField(max_length=100, blank=True, help_text="The sheet to read, in a workbook with several")
     file_format = models.CharField(max_length=20, blank=True, help_text="Detected layout: wide, long or rows")
     dry_run = models.BooleanField(default=False)
+    replace = models.BooleanField(
+        default=False,
+        help_text="Delete the stored cells of the file's measures and days that are at another set of dimensions",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -245,6 +266,7 @@ class ImportBatch(models.Model):
     cells_inserted = models.PositiveIntegerField(default=0)
     cells_updated = models.PositiveIntegerField(default=0)
     cells_unchanged = models.PositiveIntegerField(default=0)
+    cells_replaced = models.PositiveIntegerField(default=0, help_text="Cells at another set of dimensions deleted")
     errors = models.JSONField(default=list, blank=True, help_text="[{line, column, message}]")
     changes = models.JSONField(
         default=dict,

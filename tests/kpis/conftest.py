@@ -21,7 +21,9 @@ def observe(db: None) -> Observe:
 
     def _observe(measure: str, day: dt.date, value: float, **members: str) -> Observation:
         key = ";".join(f"{name}={members[name]}" for name in sorted(members))
-        segment, created = Segment.objects.get_or_create(key=key)
+        segment, created = Segment.objects.get_or_create(
+            key=key, defaults={"dimensions": Segment.dimensions_of(members)}
+        )
         if created:
             for name, member in members.items():
                 dimension, _ = Dimension.objects.get_or_create(key=name, defaults={"name": name})
