@@ -63,9 +63,16 @@ class KpiAdmin(admin.ModelAdmin):
         (
             "Status",
             {
-                "fields": ["direction", "indicator", ("green_min", "green_max"), ("amber_min", "amber_max")],
+                "fields": [
+                    "direction",
+                    "indicator",
+                    ("green_min", "green_max"),
+                    ("amber_min", "amber_max"),
+                    ("possible_min", "possible_max"),
+                ],
                 "description": "A value in the green range is green, else in the amber range amber, else red. "
-                "Leave an end empty for an open range.",
+                "Leave an end empty for an open range. Possible values: blank is 0 to 100 for a percent rate, at "
+                "least 0 for durations and counts.",
             },
         ),
         ("Related KPIs", {"fields": ["related"]}),

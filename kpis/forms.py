@@ -30,6 +30,8 @@ class KpiForm(forms.ModelForm):
             "green_max": "Green up to",
             "amber_min": "Amber from",
             "amber_max": "Amber up to",
+            "possible_min": "Lowest possible",
+            "possible_max": "Highest possible",
             "related": "Related KPIs",
             "indicator": "Leading or lagging",
         }

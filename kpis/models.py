@@ -3,10 +3,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
 from kpis.periods import Grain
+from kpis.status import Range
 
 KEY_HELP = "Lower-case letters, digits and underscores; used in files, formulas and the API."
 
@@ -97,6 +99,14 @@ class Unit(models.TextChoices):
     SCORE = "score", "Score"
 
 
+# What a KPI of each unit can take when it sets no bounds of its own.
+_UNIT_RANGE: dict[Unit, tuple[float | None, float | None]] = {
+    Unit.PERCENT: (0.0, 100.0),
+    Unit.SECONDS: (0.0, None),
+    Unit.COUNT: (0.0, None),
+}
+
+
 class Direction(models.TextChoices):
     HIGHER = "higher", "Higher is better"
     LOWER = "lower", "Lower is better"
@@ -128,6 +138,12 @@ class Kpi(models.Model):
     green_max = models.FloatField(null=True, blank=True)
     amber_min = models.FloatField(null=True, blank=True)
     amber_max = models.FloatField(null=True, blank=True)
+    possible_min = models.FloatField(
+        null=True, blank=True, help_text="The lowest value the KPI can take. Blank: 0 for percent, seconds and counts"
+    )
+    possible_max = models.FloatField(
+        null=True, blank=True, help_text="The highest value the KPI can take. Blank: 100 for percent, else none"
+    )
     measures = models.ManyToManyField(Measure, related_name="kpis", blank=True, editable=False)
     related = models.ManyToManyField("self", blank=True)
     is_builtin = models.BooleanField(default=False, editable=False)
@@ -149,6 +165,8 @@ class Kpi(models.Model):
         "green_max",
         "amber_min",
         "amber_max",
+        "possible_min",
+        "possible_max",
     )
 
     class Meta:
@@ -163,10 +181,47 @@ class Kpi(models.Model):
                 condition=Q(amber_min__isnull=True) | Q(amber_max__isnull=True) | Q(amber_min__lte=F("amber_max")),
                 name="kpi_amber_range_ordered",
             ),
+            models.CheckConstraint(
+                condition=Q(possible_min__isnull=True)
+                | Q(possible_max__isnull=True)
+                | Q(possible_min__lt=F("possible_max")),
+                name="kpi_possible_range_ordered",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def possible_range(self) -> Range:
+        """The values the KPI can take at all: its own bounds, else its unit's (a percent rate 0 to 100, a duration
+        or a count at least 0). Thresholds, targets, baselines and bands outside it are impossible."""
+        low, high = _UNIT_RANGE.get(Unit(self.unit), (None, None))
+        return Range(
+            low if self.possible_min is None else self.possible_min,
+            high if self.possible_max is None else self.possible_max,
+        )
+
+    def impossible(self, value: float | None) -> str | None:
+        """Why `value` cannot be a value of this KPI, in words for the field it was typed in; None if it can."""
+        bounds = self.possible_range()
+        if value is None or value in bounds:
+            return None
+        unit = {Unit.PERCENT: " %", Unit.SECONDS: " s"}.get(Unit(self.unit), "")
+        if bounds.low is not None and value < bounds.low:
+            return f"{self.name} cannot be below {bounds.low:g}{unit}."
+        return f"{self.name} cannot be above {bounds.high:g}{unit}."
+
+    def clean(self) -> None:
+        low, high = self.possible_min, self.possible_max
+        if low is not None and high is not None and low >= high:
+            raise ValidationError({"possible_max": "The highest possible value must be above the lowest."})
+        errors = {
+            name: message
+            for name in ("green_min", "green_max", "amber_min", "amber_max")
+            if (message := self.impossible(getattr(self, name)))
+        }
+        if errors:
+            raise ValidationError(errors)
 
 
 class Benchmark(models.Model):
@@ -400,3 +455,14 @@ class KpiTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kpi.key} {self.period.label} {_segment_label(self.dimension, self.member)}: {self.value}"
+
+    def clean(self) -> None:
+        if self.kpi_id is None:
+            return
+        errors = {
+            name: message
+            for name in ("value", "band_min", "band_max")
+            if (message := self.kpi.impossible(getattr(self, name)))
+        }
+        if errors:
+            raise ValidationError(errors)
