@@ -9,7 +9,6 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -42,6 +41,14 @@ def transfers(observe: Observe, django_capture_on_commit_callbacks: Capture) -> 
     series_recompute_all()
     with django_capture_on_commit_callbacks(execute=True):
         return kpi_upsert(key="transfer_rate", name="Transfer rate", formula="100 * transfers / total_contacts")
+
+
+@pytest.fixture
+def key_result(transfers: Kpi) -> KeyResult:
+    """A 2026-Q1 key result reading Transfer rate, from 0 to 100, not computed yet."""
+    return KeyResultFactory(
+        objective=ObjectiveFactory(), kind="kpi_from_to", kpi=transfers, baseline_value=0, target_value=100
+    )
 
 
 def _value(kpi: Kpi, label: str = "2026-Q1") -> float | None:
@@ -106,12 +113,8 @@ def test_changing_a_measures_aggregation_recomputes_the_kpis_reading_it(
 
 
 def test_a_formula_edit_recomputes_the_key_results_reading_the_kpi(
-    transfers: Kpi, django_capture_on_commit_callbacks: Capture
+    transfers: Kpi, key_result: KeyResult, django_capture_on_commit_callbacks: Capture
 ) -> None:
-    objective = ObjectiveFactory()
-    key_result = KeyResultFactory(
-        objective=objective, kind="kpi_from_to", kpi=transfers, baseline_value=0, target_value=100
-    )
 
     with django_capture_on_commit_callbacks(execute=True):
         kpi_upsert(key="transfer_rate", name="Transfer rate", formula="1000 * transfers / total_contacts")
@@ -122,11 +125,8 @@ def test_a_formula_edit_recomputes_the_key_results_reading_the_kpi(
 
 
 def test_a_direction_change_refreshes_the_key_results_statuses(
-    transfers: Kpi, django_capture_on_commit_callbacks: Capture
+    transfers: Kpi, key_result: KeyResult, django_capture_on_commit_callbacks: Capture
 ) -> None:
-    key_result = KeyResultFactory(
-        objective=ObjectiveFactory(), kind="kpi_from_to", kpi=transfers, baseline_value=0, target_value=100
-    )
 
     with django_capture_on_commit_callbacks(execute=True):
         kpi_upsert(
@@ -143,11 +143,8 @@ def test_a_direction_change_refreshes_the_key_results_statuses(
 
 
 def test_a_new_kpi_target_refreshes_the_key_results_reading_the_kpi(
-    transfers: Kpi, django_capture_on_commit_callbacks: Capture
+    transfers: Kpi, key_result: KeyResult, django_capture_on_commit_callbacks: Capture
 ) -> None:
-    key_result = KeyResultFactory(
-        objective=ObjectiveFactory(), kind="kpi_from_to", kpi=transfers, baseline_value=0, target_value=100
-    )
 
     with django_capture_on_commit_callbacks(execute=True):
         kpi_target_create(kpi=transfers, period_label="2026-Q1", value=5)
@@ -162,12 +159,6 @@ def test_a_library_loaded_without_data_asks_for_no_recompute(django_capture_on_c
 
     assert pending == []
     assert Kpi.objects.get().recompute_requested_at is None
-
-
-@pytest.fixture
-def signed_in(client: Client) -> Client:
-    client.force_login(User.objects.create_user("analyst", password="x"))
-    return client
 
 
 def test_pages_say_recomputing_instead_of_the_old_numbers(

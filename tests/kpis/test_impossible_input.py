@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
@@ -136,12 +135,6 @@ def test_thresholds_and_bounds_are_refused_on_their_fields_and_nothing_is_writte
     assert list(crossed.value.message_dict) == ["possible_max"]
     stored = Kpi.objects.get(pk=fcr.pk)
     assert (stored.green_min, stored.possible_min, stored.possible_max) == (None, None, None)
-
-
-@pytest.fixture
-def signed_in(client: Client) -> Client:
-    client.force_login(User.objects.create_user("analyst", password="x"))
-    return client
 
 
 def test_the_target_form_shows_the_refusal_inline(fcr: Kpi, signed_in: Client) -> None:

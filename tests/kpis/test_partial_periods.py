@@ -8,7 +8,6 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -39,12 +38,6 @@ def test_a_running_period_whose_data_covers_part_of_it_is_marked(
     last_day: dt.date | None, today: dt.date, label: str
 ) -> None:
     assert periods.so_far("2026-12", *DECEMBER, last_day, today) == label
-
-
-@pytest.fixture
-def signed_in(client: Client) -> Client:
-    client.force_login(User.objects.create_user("analyst", password="x"))
-    return client
 
 
 def test_the_library_and_the_kpi_page_mark_the_running_month_with_one_day_of_data(
