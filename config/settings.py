@@ -275,6 +275,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     # Imports whose worker died or whose series recompute never ran: sent again or failed with a reason.
     "kpis-import-batches-recover": {"task": "kpis.import_batches_recover", "schedule": 60.0},
+    # KPIs whose recompute after a definition change was lost (the broker was down): sent again.
+    "kpis-definitions-recompute-recover": {"task": "kpis.definitions_recompute_recover", "schedule": 60.0},
     # The safety net behind incremental recomputes: every series from every observation, then every key result.
     "kpis-series-recompute-all": {"task": "kpis.series_recompute_all", "schedule": crontab(hour=2, minute=15)},
     # Late in the day, because it also writes the day's progress snapshot of every key result.

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
 from kpis import periods
 from kpis.periods import Grain
+from kpis.status import Range
 
 KEY_HELP = "Lower-case letters, digits and underscores; used in files, formulas and the API."
 
@@ -53,9 +57,24 @@ class Segment(models.Model):
     """One combination of dimension values an observation carries; the empty combination is "unsegmented"."""
 
     key = models.CharField(max_length=1000, unique=True, help_text="Canonical form: channel=phone;team=Tier 1")
+    # The keys of its dimensions, `channel,team`: a measure's cells of one day all have the same (its granularity),
+    # which a trigger on observations enforces (migration 0004) so that no group of segments counts a day twice.
+    dimensions = models.CharField(max_length=1000, blank=True, help_text="Its dimension keys: channel,team")
 
     def __str__(self) -> str:
         return self.key or "(unsegmented)"
+
+    @staticmethod
+    def dimensions_of(keys: Iterable[str]) -> str:
+        return ",".join(sorted(keys))
+
+    @staticmethod
+    def dimensions_label(dimensions: str) -> str:
+        """A granularity in words: "channel and team", or "no dimensions" for the unsegmented."""
+        keys = [key for key in dimensions.split(",") if key]
+        if not keys:
+            return "no dimensions"
+        return keys[0] if len(keys) == 1 else f"{', '.join(keys[:-1])} and {keys[-1]}"
 
 
 class SegmentMember(models.Model):
@@ -79,6 +98,14 @@ class Unit(models.TextChoices):
     COUNT = "count", "Count"
     CURRENCY = "currency", "Currency"
     SCORE = "score", "Score"
+
+
+# What a KPI of each unit can take when it sets no bounds of its own.
+_UNIT_RANGE: dict[Unit, tuple[float | None, float | None]] = {
+    Unit.PERCENT: (0.0, 100.0),
+    Unit.SECONDS: (0.0, None),
+    Unit.COUNT: (0.0, None),
+}
 
 
 class Direction(models.TextChoices):
@@ -112,9 +139,18 @@ class Kpi(models.Model):
     green_max = models.FloatField(null=True, blank=True)
     amber_min = models.FloatField(null=True, blank=True)
     amber_max = models.FloatField(null=True, blank=True)
+    possible_min = models.FloatField(
+        null=True, blank=True, help_text="The lowest value the KPI can take. Blank: 0 for percent, seconds and counts"
+    )
+    possible_max = models.FloatField(
+        null=True, blank=True, help_text="The highest value the KPI can take. Blank: 100 for percent, else none"
+    )
     measures = models.ManyToManyField(Measure, related_name="kpis", blank=True, editable=False)
     related = models.ManyToManyField("self", blank=True)
     is_builtin = models.BooleanField(default=False, editable=False)
+    # Set in the transaction that changed what the series is computed from (a new KPI, its formula, a measure's
+    # aggregation), cleared in the one that recomputed it: until then pages say "Recomputing…", not old numbers.
+    recompute_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     # What a person defines about a KPI, besides its key and related KPIs; the rest is derived from these.
     DEFINITION_FIELDS = (
@@ -130,6 +166,8 @@ class Kpi(models.Model):
         "green_max",
         "amber_min",
         "amber_max",
+        "possible_min",
+        "possible_max",
     )
 
     class Meta:
@@ -144,10 +182,47 @@ class Kpi(models.Model):
                 condition=Q(amber_min__isnull=True) | Q(amber_max__isnull=True) | Q(amber_min__lte=F("amber_max")),
                 name="kpi_amber_range_ordered",
             ),
+            models.CheckConstraint(
+                condition=Q(possible_min__isnull=True)
+                | Q(possible_max__isnull=True)
+                | Q(possible_min__lt=F("possible_max")),
+                name="kpi_possible_range_ordered",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def possible_range(self) -> Range:
+        """The values the KPI can take at all: its own bounds, else its unit's (a percent rate 0 to 100, a duration
+        or a count at least 0). Thresholds, targets, baselines and bands outside it are impossible."""
+        low, high = _UNIT_RANGE.get(Unit(self.unit), (None, None))
+        return Range(
+            low if self.possible_min is None else self.possible_min,
+            high if self.possible_max is None else self.possible_max,
+        )
+
+    def impossible(self, value: float | None) -> str | None:
+        """Why `value` cannot be a value of this KPI, in words for the field it was typed in; None if it can."""
+        bounds = self.possible_range()
+        if value is None or value in bounds:
+            return None
+        unit = {Unit.PERCENT: " %", Unit.SECONDS: " s"}.get(Unit(self.unit), "")
+        if bounds.low is not None and value < bounds.low:
+            return f"{self.name} cannot be below {bounds.low:g}{unit}."
+        return f"{self.name} cannot be above {bounds.high:g}{unit}."
+
+    def clean(self) -> None:
+        low, high = self.possible_min, self.possible_max
+        if low is not None and high is not None and low >= high:
+            raise ValidationError({"possible_max": "The highest possible value must be above the lowest."})
+        errors = {
+            name: message
+            for name in ("green_min", "green_max", "amber_min", "amber_max")
+            if (message := self.impossible(getattr(self, name)))
+        }
+        if errors:
+            raise ValidationError(errors)
 
 
 class Benchmark(models.Model):
@@ -236,6 +311,10 @@ class ImportBatch(models.Model):
     sheet = models.CharField(max_length=100, blank=True, help_text="The sheet to read, in a workbook with several")
     file_format = models.CharField(max_length=20, blank=True, help_text="Detected layout: wide, long or rows")
     dry_run = models.BooleanField(default=False)
+    replace = models.BooleanField(
+        default=False,
+        help_text="Delete the stored cells of the file's measures and days that are at another set of dimensions",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -248,6 +327,7 @@ class ImportBatch(models.Model):
     cells_inserted = models.PositiveIntegerField(default=0)
     cells_updated = models.PositiveIntegerField(default=0)
     cells_unchanged = models.PositiveIntegerField(default=0)
+    cells_replaced = models.PositiveIntegerField(default=0, help_text="Cells at another set of dimensions deleted")
     errors = models.JSONField(default=list, blank=True, help_text="[{line, column, message}]")
     changes = models.JSONField(
         default=dict,
@@ -381,3 +461,14 @@ class KpiTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kpi.key} {self.period.label} {_segment_label(self.dimension, self.member)}: {self.value}"
+
+    def clean(self) -> None:
+        if self.kpi_id is None:
+            return
+        errors = {
+            name: message
+            for name in ("value", "band_min", "band_max")
+            if (message := self.kpi.impossible(getattr(self, name)))
+        }
+        if errors:
+            raise ValidationError(errors)

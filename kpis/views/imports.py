@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from kpis import previews, tasks
 from kpis.forms import ImportUploadForm
 from kpis.models import ImportBatch, Kpi
+from kpis.services import imports
 from kpis.services.imports import import_batch_create, import_batch_rerun, series_pending
 
 HISTORY_PAGE_SIZE = 20
@@ -69,6 +70,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
             source=ImportBatch.Source.UPLOAD,
             created_by=request.user if request.user.is_authenticated else None,
             sheet=form.cleaned_data["sheet"],
+            replace=form.cleaned_data["replace"],
         )
         if form.preview is not None:
             previews.preview_remember(batch=batch, preview=form.preview)
@@ -109,6 +111,7 @@ def _batch_context(batch: ImportBatch) -> dict[str, Any]:
         "steps": _steps(stage),
         "rows_so_far": progress.get("rows", 0),
         "percent": STAGE_PERCENT.get(stage, 0),
+        "other_granularity": any(imports.REPLACE_HINT in str(error.get("message")) for error in batch.errors),
     }
 
 
@@ -149,15 +152,21 @@ def import_progress_partial(request: HttpRequest, pk: int) -> HttpResponse:
 def import_start(request: HttpRequest, pk: int) -> HttpResponse:
     """Start a previewed batch, or, to validate only or to import a file validated before, a new batch of it."""
     batch = get_object_or_404(ImportBatch, pk=pk)
-    dry_run = request.POST.get("action") == "validate"
+    action = request.POST.get("action")
+    dry_run = action == "validate"
+    # "replace": the refused file again, deleting the cells stored at another set of dimensions.
+    replace = True if action == "replace" else None
     if not batch.file:
         messages.error(request, "This import has no stored file to run again; upload the file.")
         return redirect("import_list")
-    if batch.status == ImportBatch.Status.PENDING and batch.dry_run == dry_run:
+    if batch.status == ImportBatch.Status.PENDING and batch.dry_run == dry_run and replace is None:
         target = batch
     else:
         target = import_batch_rerun(
-            batch=batch, dry_run=dry_run, created_by=request.user if request.user.is_authenticated else None
+            batch=batch,
+            dry_run=dry_run,
+            created_by=request.user if request.user.is_authenticated else None,
+            replace=replace,
         )
     # The batch is committed (views run in autocommit), so the task may be sent now, and whether that worked is
     # known here: with the broker down the batch stays startable and the page says why.

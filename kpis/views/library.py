@@ -13,14 +13,15 @@ from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, re_path, reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kpis import charts
 from kpis.formatting import chart_format
 from kpis.forms import KpiForm, KpiTargetForm
 from kpis.models import Dimension, Kpi, Period, SeriesValue
-from kpis.periods import Grain
-from kpis.selectors import kpi_series_values, kpi_target_results, series_inputs
+from kpis.periods import Grain, so_far
+from kpis.selectors import kpi_last_days, kpi_series_values, kpi_target_results, series_inputs
 from kpis.services.definitions import kpi_formula_check, kpi_save
 from kpis.services.targets import kpi_target_create
 from kpis.status import Rag, Range, threshold_status
@@ -64,15 +65,22 @@ def _library_rows(kpis: list[Kpi]) -> list[LibraryRow]:
         for kpi_id, start, label, value in recent:
             series[kpi_id][start] = (label, value)
     rows = []
+    last_days = kpi_last_days(kpi_ids=[kpi.pk for kpi in kpis]) if series else {}
+    today = timezone.localdate()
     for kpi in kpis:
         by_month = series.get(kpi.pk, {})
         latest_label, latest = by_month[max(by_month)] if by_month else ("", None)
+        if by_month:
+            start = max(by_month)
+            # A month that has barely begun says so: one day of December is not December.
+            latest_label = so_far(latest_label, start, _months_back(start, -1), last_days.get(kpi.pk), today)
         rows.append(
             LibraryRow(
                 kpi=kpi,
                 latest=latest,
                 latest_label=latest_label,
-                status=thresholds_status(kpi, latest),
+                # Until a recompute under a new definition is done, the old values' status means nothing.
+                status=None if kpi.recompute_requested_at else thresholds_status(kpi, latest),
                 sparkline=charts.sparkline([by_month.get(month, ("", None))[1] for month in months]),
             )
         )
@@ -158,9 +166,16 @@ def _detail_context(request: HttpRequest, kpi: Kpi, target_form: KpiTargetForm) 
     )
     segment_periods, segment_rows = _segment_rows(kpi, grain, dimension, periods) if dimension else ([], [])
     latest = value_rows[0] if value_rows else None
+    latest_label = ""
+    if latest is not None:
+        last_day = kpi_last_days(kpi_ids=[kpi.pk]).get(kpi.pk)
+        latest_label = so_far(
+            latest.period.label, latest.period.start, latest.period.end, last_day, timezone.localdate()
+        )
     return {
         "nav": "kpis",
         "kpi": kpi,
+        "recomputing": kpi.recompute_requested_at is not None,
         "grain": grain,
         "grains": Grain.choices,
         "dimensions": dimensions,
@@ -169,6 +184,7 @@ def _detail_context(request: HttpRequest, kpi: Kpi, target_form: KpiTargetForm) 
         "measures": measures,
         "value_rows": value_rows,
         "latest": latest,
+        "latest_label": latest_label,
         "segment_periods": segment_periods,
         "segment_rows": segment_rows,
         "target_results": kpi_target_results(kpi=kpi),
