@@ -9,18 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Concatenate, ParamSpec
+from typing import Concatenate, ParamSpec, TypeVar
 
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
 
 from okrs.models import Membership, Person, Team
+from okrs.querysets import TeamScoped
 
 AnyUser = User | AnonymousUser | AbstractBaseUser
 P = ParamSpec("P")
+M = TypeVar("M", bound=Model)
 
 
 class PersonBackend(ModelBackend):
@@ -91,3 +94,32 @@ def org_admin_required(
         return view(request, *args, **kwargs)
 
     return guarded
+
+
+def data_steward_required(
+    view: Callable[Concatenate[HttpRequest, P], HttpResponse],
+) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
+    """A page or endpoint that changes the KPI library, KPI targets or data, or shows imports: data stewards and org
+    admins only, 403 for anyone else signed in."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        if not is_data_steward(request.user):
+            raise PermissionDenied("Only data stewards and org admins change KPIs, targets and data, or see imports.")
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
+def okr_object(request: HttpRequest, queryset: TeamScoped[M], *, write: bool = False, **lookups: object) -> M:
+    """The OKR object a request names: 404 unless the person sees it (its team is theirs), and for a write 403
+    unless they may change it (they are an editor or an admin of that team). The one check OKR pages make."""
+    found = get_object_or_404(queryset.visible_to(request.user), **lookups)
+    if write and not queryset.editable_by(request.user).filter(pk=found.pk).exists():
+        raise PermissionDenied("Only the team's editors and admins change its objectives, key results and check-ins.")
+    return found
+
+
+def can_plan(user: AnyUser) -> bool:
+    """May create objectives: an editor or an admin of at least one team, or an org admin."""
+    return Team.objects.editable_by(user).exists()

@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 from django_htmx.middleware import HtmxDetails
 
 from kpis import periods
@@ -84,6 +85,7 @@ def _context(request: HttpRequest) -> dict[str, Any]:
     }
 
 
+@require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     context = _context(request)
     htmx: HtmxDetails | None = getattr(request, "htmx", None)
@@ -92,6 +94,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "okrs/dashboard.html", context)
 
 
+@require_GET
 def objective_key_results(request: HttpRequest, pk: int) -> HttpResponse:
     """An objective's key results, for a dashboard too long to show them all at once."""
     summary = objective_summary_for(user=request.user, pk=pk)

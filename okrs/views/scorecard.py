@@ -8,6 +8,7 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
+from django.views.decorators.http import require_GET
 
 from kpis.csv_safety import spreadsheet_safe as text
 from kpis.formatting import format_raw
@@ -47,6 +48,7 @@ def _scorecard(request: HttpRequest) -> tuple[PeriodTeamForm, Scorecard]:
     return form, scorecard_for(user=request.user, period=period, team=form.cleaned_data.get("team"))
 
 
+@require_GET
 def scorecard(request: HttpRequest) -> HttpResponse:
     form, card = _scorecard(request)
     previous_label, next_label = neighbours(card.period)
@@ -68,6 +70,7 @@ def scorecard(request: HttpRequest) -> HttpResponse:
     return render(request, "okrs/scorecard.html", context)
 
 
+@require_GET
 def scorecard_key_results(request: HttpRequest, pk: int) -> HttpResponse:
     """An objective's row with its key results' rows, for a scorecard too long to show them all at once."""
     summary = objective_summary_for(user=request.user, pk=pk)
@@ -144,6 +147,7 @@ def scorecard_rows(card: Scorecard) -> list[dict[str, str]]:
     return rows
 
 
+@require_GET
 def scorecard_csv(request: HttpRequest) -> HttpResponse:
     _, card = _scorecard(request)
     name = f"scorecard-{card.period.label}{'-' + card.team.name if card.team else ''}.csv"
