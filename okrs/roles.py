@@ -82,33 +82,31 @@ def actor_of(request: HttpRequest) -> User:
     return user
 
 
-def org_admin_required(
-    view: Callable[Concatenate[HttpRequest, P], HttpResponse],
-) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
-    """A page for org admins only: 403 for anyone else signed in (anonymous visitors are sent to sign in first)."""
-
-    @wraps(view)
-    def guarded(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
-        if not is_org_admin(request.user):
-            raise PermissionDenied("Only org admins manage people.")
-        return view(request, *args, **kwargs)
-
-    return guarded
+View = Callable[Concatenate[HttpRequest, P], HttpResponse]
 
 
-def data_steward_required(
-    view: Callable[Concatenate[HttpRequest, P], HttpResponse],
-) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
-    """A page or endpoint that changes the KPI library, KPI targets or data, or shows imports: data stewards and org
-    admins only, 403 for anyone else signed in."""
+def _role_required(allowed: Callable[[AnyUser], bool], refusal: str) -> Callable[[View[P]], View[P]]:
+    """A decorator: the view runs for those `allowed`, anyone else signed in gets 403 with `refusal` (anonymous
+    visitors are sent to sign in first)."""
 
-    @wraps(view)
-    def guarded(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
-        if not is_data_steward(request.user):
-            raise PermissionDenied("Only data stewards and org admins change KPIs, targets and data, or see imports.")
-        return view(request, *args, **kwargs)
+    def decorator(view: View[P]) -> View[P]:
+        @wraps(view)
+        def guarded(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+            if not allowed(request.user):
+                raise PermissionDenied(refusal)
+            return view(request, *args, **kwargs)
 
-    return guarded
+        return guarded
+
+    return decorator
+
+
+# A page for org admins only: people and teams.
+org_admin_required = _role_required(is_org_admin, "Only org admins manage people.")
+# A page that changes the KPI library, KPI targets or data, or shows imports: data stewards and org admins.
+data_steward_required = _role_required(
+    is_data_steward, "Only data stewards and org admins change KPIs, targets and data, or see imports."
+)
 
 
 def okr_object(request: HttpRequest, queryset: TeamScoped[M], *, write: bool = False, **lookups: object) -> M:
