@@ -10,7 +10,6 @@ from django.contrib.auth.models import AnonymousUser, User
 from kpis import periods
 from okrs.calendar import span_parse
 from okrs.models import Status, Team
-from okrs.selectors import teams_for_user
 
 
 class PeriodTeamForm(forms.Form):
@@ -25,7 +24,7 @@ class PeriodTeamForm(forms.Form):
         super().__init__(*args, **kwargs)
         team = self.fields["team"]
         assert isinstance(team, forms.ModelChoiceField)
-        team.queryset = teams_for_user(user=user).order_by("name")
+        team.queryset = Team.objects.visible_to(user).order_by("name")
 
     def clean_period(self) -> periods.Span | None:
         label: str = self.cleaned_data["period"]

@@ -17,7 +17,7 @@ from kpis.services.calendar import period_for_label
 from okrs import kinds
 from okrs.calendar import span_parse
 from okrs.models import Guardrail, Initiative, KeyResult, Objective, Team
-from okrs.selectors import kpi_segment_members, objectives_for_user, teams_editable_by
+from okrs.selectors import kpi_segment_members, team_people
 from okrs.services.preview import Preview, key_result_preview
 
 NEGATIVE_WEIGHT = "A weight cannot be negative; 0 leaves it out of the roll-up."
@@ -63,7 +63,11 @@ class ObjectiveForm(forms.Form):
         queryset=Team.objects.none(),
         error_messages={"invalid_choice": "You cannot plan for this team: only its editors and admins can."},
     )
-    owner = PersonField(queryset=User.objects.filter(is_active=True).order_by("first_name", "username"))
+    owner = PersonField(
+        queryset=User.objects.none(),
+        help_text="A member of the team.",
+        error_messages={"invalid_choice": "The owner must be a member of the objective's team."},
+    )
     period = forms.CharField(help_text="A quarter such as 2026-Q3; also 2026-09, 2026-W36 or 2026.")
     parent_objective = ParentObjectiveField(
         queryset=Objective.objects.none(), required=False, label="Supports objective", empty_label="None"
@@ -82,9 +86,14 @@ class ObjectiveForm(forms.Form):
         super().__init__(*args, **kwargs)
         team = self.fields["team"]
         assert isinstance(team, forms.ModelChoiceField)
-        team.queryset = teams_editable_by(user=user)
+        team.queryset = Team.objects.editable_by(user)
+        owner = self.fields["owner"]
+        assert isinstance(owner, forms.ModelChoiceField)
+        owner.queryset = team_people(teams=self._teams_offered(team.queryset, objective))
         visible = (
-            objectives_for_user(user=user).prefetch_related(None).order_by("-period__start", "team__name", "title")
+            Objective.objects.visible_to(user)
+            .select_related("team", "period")
+            .order_by("-period__start", "team__name", "title")
         )
         if objective is not None:
             visible = visible.exclude(pk=objective.pk)
@@ -99,6 +108,14 @@ class ObjectiveForm(forms.Form):
         if objective is not None:
             key_results = key_results.exclude(objective=objective)
         parent_kr.queryset = key_results.order_by("-objective__period__start", "objective__title", "id")
+
+    def _teams_offered(self, editable: QuerySet[Team], objective: Objective | None) -> QuerySet[Team]:
+        """The team whose people the owner picker lists: the one chosen (or the objective's), else every team the
+        user plans for; the service checks the owner against the team finally chosen."""
+        chosen = str(self.data.get("team") or self.initial.get("team") or (objective.team_id if objective else ""))
+        if chosen.isdigit() and editable.filter(pk=chosen).exists():
+            return editable.filter(pk=chosen)
+        return editable
 
     def clean_period(self) -> str:
         return period_label_clean(self.cleaned_data["period"])

@@ -26,6 +26,8 @@ class Team(models.Model):
     description = models.TextField(blank=True)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="okr_teams")
 
+    objects = querysets.TeamQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
 
@@ -48,6 +50,12 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.team} ({self.role})"
+
+
+def is_member(user_id: int, team_id: int) -> bool:
+    """Whether the user belongs to the team, whatever their role: who may own the team's objectives and
+    initiatives."""
+    return Membership.objects.filter(user_id=user_id, team_id=team_id).exists()
 
 
 class Status(models.TextChoices):
@@ -104,6 +112,8 @@ class Objective(models.Model):
         return self.state == querysets.ACTIVE
 
     def clean(self) -> None:
+        if self.team_id and self.owner_id and not is_member(self.owner_id, self.team_id):
+            raise ValidationError({"owner": "The owner must be a member of the objective's team."})
         if self.parent_objective_id and self.parent_key_result_id:
             raise ValidationError("An objective aligns to an objective or to a key result, not both.")
         if self.pk and self.parent_objective_id == self.pk:
@@ -251,6 +261,8 @@ class Guardrail(models.Model):
     current_value = models.FloatField(null=True, blank=True, editable=False)
     breached = models.BooleanField(default=False, editable=False)
 
+    objects = querysets.GuardrailQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.CheckConstraint(
@@ -282,11 +294,20 @@ class Initiative(models.Model):
     status = models.CharField(max_length=12, choices=State.choices, default=State.PLANNED)
     due_date = models.DateField(null=True, blank=True)
 
+    objects = querysets.InitiativeQuerySet.as_manager()
+
     class Meta:
         ordering = ["key_result", "due_date", "id"]
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        if self.owner_id and self.key_result_id:
+            team_id = KeyResult.objects.filter(pk=self.key_result_id).values_list("objective__team_id", flat=True)
+            team = team_id.first()
+            if team is not None and not is_member(self.owner_id, team):
+                raise ValidationError({"owner": "The owner must be a member of the key result's team."})
 
 
 class CheckIn(models.Model):
@@ -303,6 +324,8 @@ class CheckIn(models.Model):
     )
     comment = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = querysets.CheckInQuerySet.as_manager()
 
     class Meta:
         ordering = ["-day", "-created_at", "-id"]

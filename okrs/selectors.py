@@ -9,24 +9,10 @@ from kpis.models import Dimension, Kpi, Period, SeriesValue
 from okrs.models import CheckIn, KeyResult, Membership, Objective, ProgressSnapshot, Team
 
 
-def teams_for_user(*, user: User | AnonymousUser) -> QuerySet[Team]:
-    """The teams the user belongs to; every team for a superuser, none for an anonymous visitor."""
-    if not user.is_authenticated:
-        return Team.objects.none()
-    if getattr(user, "is_superuser", False):
-        return Team.objects.all()
-    return Team.objects.filter(memberships__user=user).distinct()
-
-
-def teams_editable_by(*, user: User | AnonymousUser) -> QuerySet[Team]:
-    """The teams whose objectives the user may plan: where they are an editor or an admin; every team for a
-    superuser."""
-    if not user.is_authenticated:
-        return Team.objects.none()
-    if getattr(user, "is_superuser", False):
-        return Team.objects.all()
-    roles = [Membership.Role.EDITOR, Membership.Role.ADMIN]
-    return Team.objects.filter(memberships__user=user, memberships__role__in=roles).distinct()
+def team_people(*, teams: QuerySet[Team]) -> QuerySet[User]:
+    """The active members of `teams`, by name: the people an objective or an initiative of theirs can be owned by."""
+    members = Membership.objects.filter(team__in=teams).values("user_id")
+    return User.objects.filter(pk__in=members, is_active=True).order_by("first_name", "last_name", "username")
 
 
 def kpi_segment_members(*, kpi: Kpi, dimension: Dimension) -> QuerySet[SeriesValue, str]:
@@ -39,7 +25,7 @@ def kpi_segment_members(*, kpi: Kpi, dimension: Dimension) -> QuerySet[SeriesVal
 def objectives_for_user(
     *, user: User | AnonymousUser, period: Period | None = None, team: Team | None = None
 ) -> QuerySet[Objective]:
-    objectives = Objective.objects.filter(team__in=teams_for_user(user=user)).select_related("team", "owner", "period")
+    objectives = Objective.objects.visible_to(user).select_related("team", "owner", "period")
     if period is not None:
         objectives = objectives.for_period(period)
     if team is not None:

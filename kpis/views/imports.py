@@ -10,13 +10,14 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kpis import previews, tasks
 from kpis.forms import ImportUploadForm
 from kpis.models import ImportBatch, Kpi
 from kpis.services import imports
 from kpis.services.imports import import_batch_create, import_batch_rerun, series_pending
+from okrs.roles import data_steward_required
 
 HISTORY_PAGE_SIZE = 20
 # Where the progress bar stands at the start of each stage; reading is the long one on a big file.
@@ -60,6 +61,7 @@ def _state(batch: ImportBatch, progress: dict[str, Any] | None) -> str:
 
 
 @require_http_methods(["GET", "POST"])
+@data_steward_required
 def import_list(request: HttpRequest) -> HttpResponse:
     form = ImportUploadForm(request.POST, request.FILES) if request.method == "POST" else ImportUploadForm()
     if request.method == "POST" and form.is_valid():
@@ -115,6 +117,8 @@ def _batch_context(batch: ImportBatch) -> dict[str, Any]:
     }
 
 
+@require_GET
+@data_steward_required
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(ImportBatch.objects.select_related("created_by"), pk=pk)
     context = {"nav": "imports", **_batch_context(batch)}
@@ -138,6 +142,8 @@ def _duration(seconds: float) -> str:
     return f"{minutes} min {rest:02d} s"
 
 
+@require_GET
+@data_steward_required
 def import_progress_partial(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress block, polled while the import runs; once it is over the page reloads to show the result."""
     batch = get_object_or_404(ImportBatch, pk=pk)
@@ -149,6 +155,7 @@ def import_progress_partial(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@data_steward_required
 def import_start(request: HttpRequest, pk: int) -> HttpResponse:
     """Start a previewed batch, or, to validate only or to import a file validated before, a new batch of it."""
     batch = get_object_or_404(ImportBatch, pk=pk)

@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, re_path, reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kpis import charts
 from kpis.formatting import chart_format
@@ -25,6 +25,7 @@ from kpis.selectors import kpi_last_days, kpi_series_values, kpi_target_results,
 from kpis.services.definitions import kpi_formula_check, kpi_save
 from kpis.services.targets import kpi_target_create
 from kpis.status import Rag, Range, threshold_status
+from okrs.roles import data_steward_required
 
 SPARKLINE_MONTHS = 12
 # How many of the latest periods a KPI's page charts and tabulates, per grain.
@@ -87,6 +88,7 @@ def _library_rows(kpis: list[Kpi]) -> list[LibraryRow]:
     return rows
 
 
+@require_GET
 def kpi_list(request: HttpRequest) -> HttpResponse:
     kpis = list(Kpi.objects.order_by("category", "name"))
     categories: dict[str, list[LibraryRow]] = {}
@@ -198,12 +200,14 @@ def _kpi(key: str) -> Kpi:
     return get_object_or_404(Kpi.objects.prefetch_related("measures"), key=key)
 
 
+@require_GET
 def kpi_detail(request: HttpRequest, key: str) -> HttpResponse:
     kpi = _kpi(key)
     return render(request, "kpis/kpi_detail.html", _detail_context(request, kpi, KpiTargetForm()))
 
 
 @require_POST
+@data_steward_required
 def kpi_target_add(request: HttpRequest, key: str) -> HttpResponse:
     kpi = _kpi(key)
     form = KpiTargetForm(request.POST)
@@ -238,11 +242,13 @@ def _add_service_errors(form: Any, error: ValidationError) -> None:
 
 
 @require_http_methods(["GET", "POST"])
+@data_steward_required
 def kpi_create(request: HttpRequest) -> HttpResponse:
     return _kpi_form(request, Kpi())
 
 
 @require_http_methods(["GET", "POST"])
+@data_steward_required
 def kpi_edit(request: HttpRequest, key: str) -> HttpResponse:
     return _kpi_form(request, get_object_or_404(Kpi, key=key))
 
@@ -264,6 +270,7 @@ def _kpi_form(request: HttpRequest, kpi: Kpi) -> HttpResponse:
 
 
 @require_POST
+@data_steward_required
 def kpi_formula_check_partial(request: HttpRequest) -> HttpResponse:
     """What a formula reads, or why it cannot be read: answered as you type."""
     text = request.POST.get("formula", "")

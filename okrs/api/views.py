@@ -31,7 +31,6 @@ from okrs.api.serializers import (
 )
 from okrs.api.services import access_token_create, access_token_revoke
 from okrs.models import AccessToken, Membership, Team
-from okrs.selectors import teams_for_user
 
 
 class _NotFoundNamed:
@@ -157,7 +156,7 @@ class TeamList(generics.ListAPIView[Team]):
     ordering = ["name"]
 
     def get_queryset(self) -> QuerySet[Team]:
-        return teams_for_user(user=self.request.user).prefetch_related(_TEAMS)
+        return Team.objects.visible_to(self.request.user).prefetch_related(_TEAMS)
 
 
 @read_endpoint("Get a team", examples.TEAM)
@@ -166,7 +165,7 @@ class TeamDetail(_NotFoundNamed, generics.RetrieveAPIView[Team]):
     noun = "team"
 
     def get_queryset(self) -> QuerySet[Team]:
-        return teams_for_user(user=self.request.user).prefetch_related(_TEAMS)
+        return Team.objects.visible_to(self.request.user).prefetch_related(_TEAMS)
 
 
 class NotFoundView(APIView):

@@ -19,7 +19,7 @@ from kpis.status import Rag, Range, target_range, target_status, threshold_statu
 from okrs import progress
 from okrs.calendar import fiscal_start
 from okrs.models import Guardrail, KeyResult, Objective, ProgressSnapshot, Status, Team
-from okrs.selectors import objectives_for_user, teams_for_user
+from okrs.selectors import objectives_for_user
 
 # How many periods of the scorecard's grain its trend sparklines cover, the scorecard's own period last.
 TREND_PERIODS = 8
@@ -105,7 +105,7 @@ def objective_summary_for(*, user: User | AnonymousUser, pk: int) -> ObjectiveSu
 
 def periods_with_objectives(*, user: User | AnonymousUser, period: Period) -> list[Period]:
     """The periods of `period`'s grain in which the user's teams have objectives, and `period` itself, in order."""
-    visible = Objective.objects.filter(team__in=teams_for_user(user=user)).values("period_id")
+    visible = Objective.objects.visible_to(user).values("period_id")
     found = {p.pk: p for p in Period.objects.filter(grain=period.grain, pk__in=visible)}
     found.setdefault(period.pk, period)
     return sorted(found.values(), key=lambda p: p.start)

@@ -7,6 +7,7 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
+from django.views.decorators.http import require_GET
 from django_htmx.middleware import HtmxDetails
 
 from okrs.calendar import chosen_period, neighbours
@@ -62,6 +63,7 @@ def _context(request: HttpRequest) -> dict[str, Any]:
     }
 
 
+@require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     context = _context(request)
     htmx: HtmxDetails | None = getattr(request, "htmx", None)
@@ -70,6 +72,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "okrs/dashboard.html", context)
 
 
+@require_GET
 def objective_key_results(request: HttpRequest, pk: int) -> HttpResponse:
     """An objective's key results, for a dashboard too long to show them all at once."""
     summary = objective_summary_for(user=request.user, pk=pk)

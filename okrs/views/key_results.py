@@ -8,13 +8,13 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from kpis import charts, periods
 from kpis.models import Dimension, Period, SeriesValue
@@ -22,27 +22,22 @@ from kpis.selectors import kpi_series_values
 from okrs import kinds, progress
 from okrs.calendar import fiscal_start
 from okrs.forms_planning import CheckInForm, InitiativeForm, InitiativeStatusForm, errors_onto
-from okrs.models import CheckIn, Initiative, KeyResult, Membership
-from okrs.selectors import check_ins_for_key_result, progress_history, teams_editable_by, teams_for_user
+from okrs.models import CheckIn, Initiative, KeyResult, Team
+from okrs.roles import okr_object
+from okrs.selectors import check_ins_for_key_result, progress_history, team_people
 from okrs.services.activity import check_in_create, initiative_create, initiative_update
 
+_RELATED = ("objective__team", "objective__owner", "objective__period", "kpi", "dimension", "baseline_read_from")
 
-def _key_result(request: HttpRequest, pk: int) -> KeyResult:
-    """The key result, if the user sees its team; 404 otherwise, so that other teams' plans stay private."""
-    visible = KeyResult.objects.filter(objective__team__in=teams_for_user(user=request.user))
-    related = ("objective__team", "objective__owner", "objective__period", "kpi", "dimension", "baseline_read_from")
-    return get_object_or_404(visible.select_related(*related), pk=pk)
+
+def _key_result(request: HttpRequest, pk: int, *, write: bool = False) -> KeyResult:
+    """The key result, if the user sees its team (404 otherwise, so that other teams' plans stay private) and, for
+    a write, may change it (403 otherwise)."""
+    return okr_object(request, KeyResult.objects.select_related(*_RELATED), write=write, pk=pk)
 
 
 def _can_edit(request: HttpRequest, key_result: KeyResult) -> bool:
-    return teams_editable_by(user=request.user).filter(pk=key_result.objective.team_id).exists()
-
-
-def _editable_key_result(request: HttpRequest, pk: int) -> KeyResult:
-    key_result = _key_result(request, pk)
-    if not _can_edit(request, key_result):
-        raise PermissionDenied("Only the team's editors and admins can check in or change initiatives.")
-    return key_result
+    return KeyResult.objects.editable_by(request.user).filter(pk=key_result.pk).exists()
 
 
 def _person(request: HttpRequest) -> User:
@@ -167,8 +162,7 @@ def _progress_chart(snapshots: list[Any]) -> charts.Chart:
 
 
 def _team_users(key_result: KeyResult) -> QuerySet[User]:
-    members = Membership.objects.filter(team_id=key_result.objective.team_id).values("user_id")
-    return User.objects.filter(pk__in=members).order_by("first_name", "username")
+    return team_people(teams=Team.objects.filter(pk=key_result.objective.team_id))
 
 
 def _check_in_form(key_result: KeyResult, data: Any = None) -> CheckInForm:
@@ -191,6 +185,7 @@ def _initiative_context(key_result: KeyResult, form: InitiativeForm | None, can_
     }
 
 
+@require_GET
 def key_result_detail(request: HttpRequest, pk: int) -> HttpResponse:
     key_result = _key_result(request, pk)
     return render(request, "okrs/key_result_detail.html", _detail_context(request, key_result, None))
@@ -226,7 +221,7 @@ def _summary_context(key_result: KeyResult) -> dict[str, Any]:
 
 @require_POST
 def check_in_add(request: HttpRequest, pk: int) -> HttpResponse:
-    key_result = _editable_key_result(request, pk)
+    key_result = _key_result(request, pk, write=True)
     form = _check_in_form(key_result, request.POST)
     if form.is_valid():
         try:
@@ -249,7 +244,7 @@ def check_in_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def initiative_add(request: HttpRequest, pk: int) -> HttpResponse:
-    key_result = _editable_key_result(request, pk)
+    key_result = _key_result(request, pk, write=True)
     form: InitiativeForm | None = InitiativeForm(request.POST, users=_team_users(key_result))
     assert form is not None
     if form.is_valid():
@@ -273,8 +268,8 @@ def initiative_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def initiative_status(request: HttpRequest, pk: int) -> HttpResponse:
-    initiative = get_object_or_404(Initiative, pk=pk)
-    key_result = _editable_key_result(request, initiative.key_result_id)
+    initiative = okr_object(request, Initiative.objects.all(), write=True, pk=pk)
+    key_result = _key_result(request, initiative.key_result_id, write=True)
     form = InitiativeStatusForm(request.POST)
     error = ""
     if form.is_valid():

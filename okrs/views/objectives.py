@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
+from django.views.decorators.http import require_GET
 
 from kpis import charts
+from okrs.models import Objective
 from okrs.scorecard.selector import HistoryPoint, objective_page
-from okrs.selectors import teams_editable_by
 
 
 def _history_chart(history: list[HistoryPoint]) -> charts.Chart:
@@ -20,6 +21,7 @@ def _history_chart(history: list[HistoryPoint]) -> charts.Chart:
     return charts.line_chart(lines, labels, value_format="{:.0f} %", height=180)
 
 
+@require_GET
 def objective_detail(request: HttpRequest, pk: int) -> HttpResponse:
     page = objective_page(user=request.user, pk=pk)
     if page is None:
@@ -30,7 +32,7 @@ def objective_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "page": page,
         "summary": page.summary,
         "objective": objective,
-        "can_edit": teams_editable_by(user=request.user).filter(pk=objective.team_id).exists(),
+        "can_edit": Objective.objects.editable_by(request.user).filter(pk=objective.pk).exists(),
         "history_chart": _history_chart(page.history) if len(page.history) > 1 else None,
     }
     return render(request, "okrs/objective_detail.html", context)

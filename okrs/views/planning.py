@@ -12,7 +12,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kpis.formatting import format_value
 from kpis.models import Kpi, Period
@@ -21,8 +21,9 @@ from okrs import kinds
 from okrs.calendar import chosen_period, current_quarter, neighbours
 from okrs.forms_planning import GUARDRAIL_FIELDS, KeyResultForm, ObjectiveForm, errors_onto, key_result_initial
 from okrs.models import KeyResult, Objective, Team
+from okrs.roles import can_plan, okr_object
 from okrs.scorecard.selector import objective_summary
-from okrs.selectors import objectives_for_user, teams_editable_by, teams_for_user
+from okrs.selectors import objectives_for_user
 from okrs.services.activity import initiative_create
 from okrs.services.objectives import (
     guardrail_create,
@@ -58,17 +59,18 @@ class TeamPlan:
     objectives: list[ObjectiveRow]
 
 
+@require_GET
 def planning(request: HttpRequest) -> HttpResponse:
     chosen = chosen_period(request.GET.get("period"))
     period, period_error = chosen.period, chosen.error
-    editable = set(teams_editable_by(user=request.user).values_list("pk", flat=True))
+    editable = set(Team.objects.editable_by(request.user).values_list("pk", flat=True))
     by_team: dict[int, list[ObjectiveRow]] = {}
     for objective in objectives_for_user(user=request.user, period=period):
         key_results = [_key_result_row(kr) for kr in objective.key_results.all()]
         row = ObjectiveRow(objective, objective_summary(objective).progress, key_results)
         by_team.setdefault(objective.team_id, []).append(row)
     plans = [
-        TeamPlan(team, team.pk in editable, by_team.get(team.pk, [])) for team in teams_for_user(user=request.user)
+        TeamPlan(team, team.pk in editable, by_team.get(team.pk, [])) for team in Team.objects.visible_to(request.user)
     ]
     # The teams the user plans for come first; those they only watch follow.
     plans.sort(key=lambda plan: not plan.editable)
@@ -102,13 +104,16 @@ def _planning_url(period: Period) -> str:
 
 def _objective_for_editing(request: HttpRequest, pk: int) -> Objective:
     """The objective, if the user sees its team (else 404) and may plan for it (else 403)."""
-    objective = get_object_or_404(objectives_for_user(user=request.user).prefetch_related(None), pk=pk)
-    if not teams_editable_by(user=request.user).filter(pk=objective.team_id).exists():
-        raise PermissionDenied("Only the team's editors and admins can change its objectives.")
-    return objective
+    return okr_object(request, Objective.objects.select_related("team", "owner", "period"), write=True, pk=pk)
 
 
+@require_http_methods(["GET", "POST"])
 def objective_create_view(request: HttpRequest) -> HttpResponse:
+    if not can_plan(request.user):
+        raise PermissionDenied("Only the editors and admins of a team plan its objectives.")
+    team_asked = request.POST.get("team", "")
+    if team_asked.isdigit() and not Team.objects.editable_by(request.user).filter(pk=team_asked).exists():
+        raise PermissionDenied("Only the team's editors and admins plan its objectives.")
     initial = {"period": request.GET.get("period") or current_quarter().label, "owner": request.user.pk, "weight": 1}
     if request.GET.get("team", "").isdigit():
         initial["team"] = int(request.GET["team"])
@@ -124,8 +129,12 @@ def objective_create_view(request: HttpRequest) -> HttpResponse:
     return render(request, "okrs/objective_form.html", {"nav": "planning", "form": form, "objective": None})
 
 
+@require_http_methods(["GET", "POST"])
 def objective_edit(request: HttpRequest, pk: int) -> HttpResponse:
     objective = _objective_for_editing(request, pk)
+    team_asked = request.POST.get("team", "")
+    if team_asked.isdigit() and not Team.objects.editable_by(request.user).filter(pk=team_asked).exists():
+        raise PermissionDenied("Only the team's editors and admins plan its objectives.")
     initial = {
         "title": objective.title,
         "description": objective.description,
@@ -203,13 +212,15 @@ def _key_result_form_page(
     return render(request, "okrs/key_result_form.html", context)
 
 
+@require_http_methods(["GET", "POST"])
 def key_result_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     objective = _objective_for_editing(request, pk)
     return _key_result_form_page(request, objective, None, {"weight": 1})
 
 
+@require_http_methods(["GET", "POST"])
 def key_result_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    key_result = get_object_or_404(KeyResult.objects.select_related("baseline_period"), pk=pk)
+    key_result = okr_object(request, KeyResult.objects.select_related("baseline_period"), write=True, pk=pk)
     objective = _objective_for_editing(request, key_result.objective_id)
     return _key_result_form_page(request, objective, key_result, key_result_initial(key_result))
 
@@ -242,6 +253,7 @@ def _recent_values(form: KeyResultForm) -> RecentValues | None:
     return RecentValues(kpi, segment, values)
 
 
+@require_POST
 def key_result_fields(request: HttpRequest, pk: int) -> HttpResponse:
     """The form's fields for the chosen kind, KPI and segment, re-rendered as they change (htmx)."""
     objective = _objective_for_editing(request, pk)

@@ -7,6 +7,7 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
+from django.views.decorators.http import require_GET
 
 from okrs.calendar import chosen_period, neighbours
 from okrs.forms import PeriodTeamForm
@@ -28,6 +29,7 @@ def _scorecard(request: HttpRequest) -> tuple[PeriodTeamForm, Scorecard]:
     return form, scorecard_for(user=request.user, period=period, team=form.cleaned_data.get("team"))
 
 
+@require_GET
 def scorecard(request: HttpRequest) -> HttpResponse:
     form, card = _scorecard(request)
     previous_label, next_label = neighbours(card.period)
@@ -49,6 +51,7 @@ def scorecard(request: HttpRequest) -> HttpResponse:
     return render(request, "okrs/scorecard.html", context)
 
 
+@require_GET
 def scorecard_key_results(request: HttpRequest, pk: int) -> HttpResponse:
     """An objective's row with its key results' rows, for a scorecard too long to show them all at once."""
     summary = objective_summary_for(user=request.user, pk=pk)

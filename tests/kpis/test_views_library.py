@@ -8,7 +8,6 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
@@ -17,6 +16,7 @@ from kpis.models import Direction, ImportBatch, Kpi, KpiTarget, Period, Unit
 from kpis.services import imports
 from kpis.services.library import kpi_library_load
 from tests.factories import KpiFactory
+from tests.okrs.factories import data_steward
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ MEASUREMENTS = (
 
 @pytest.fixture
 def signed_in(client: Client) -> Client:
-    client.force_login(User.objects.create_user("analyst", password="x", first_name="Ana"))
+    client.force_login(data_steward(first_name="Ana"))
     return client
 
 
