@@ -1,18 +1,36 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
+from simple_history import register
+
+from config.audit import history_user, tracked
 from kpis.models import Dimension, Direction, Kpi, Period
+
+# A key result's fields the recompute writes from the data; its history leaves them out (docs/audit.md).
+SYSTEM_COMPUTED_FIELDS = (
+    "baseline_read_from",
+    "current_value",
+    "progress",
+    "over_achievement",
+    "expected",
+    "status",
+    "forecast",
+    "guardrail_breached",
+    "computed_at",
+)
 
 
 class Team(models.Model):
     name = models.CharField(max_length=200, unique=True)
     description = models.TextField(blank=True)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="okr_teams")
+    history = tracked()
 
     class Meta:
         ordering = ["name"]
@@ -30,6 +48,7 @@ class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="okr_memberships")
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+    history = tracked()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "team"], name="membership_once_per_team")]
@@ -67,6 +86,7 @@ class Objective(models.Model):
     state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    history = tracked(excluded=["updated_at"])
 
     class Meta:
         ordering = ["period__start", "team__name", "title"]
@@ -161,6 +181,9 @@ class KeyResult(models.Model):
     forecast = models.FloatField(null=True, blank=True, editable=False, help_text="The value projected to period end")
     guardrail_breached = models.BooleanField(default=False, editable=False)
     computed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Written by the recompute from the data, not by a person (okrs.services.recompute.COMPUTED_FIELDS less the
+    # baseline and target, which a person may type; okrs.history leaves out their derived changes).
+    history = tracked(excluded=SYSTEM_COMPUTED_FIELDS)
 
     class Meta:
         ordering = ["objective", "id"]
@@ -303,6 +326,7 @@ class Guardrail(models.Model):
     threshold = models.FloatField()
     current_value = models.FloatField(null=True, blank=True, editable=False)
     breached = models.BooleanField(default=False, editable=False)
+    history = tracked(excluded=["current_value", "breached"])
 
     class Meta:
         constraints = [
@@ -330,6 +354,7 @@ class Initiative(models.Model):
     )
     status = models.CharField(max_length=12, choices=State.choices, default=State.PLANNED)
     due_date = models.DateField(null=True, blank=True)
+    history = tracked()
 
     class Meta:
         ordering = ["key_result", "due_date", "id"]
@@ -350,6 +375,7 @@ class CheckIn(models.Model):
     )
     comment = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    history = tracked()
 
     class Meta:
         ordering = ["-day", "-created_at", "-id"]
@@ -446,6 +472,7 @@ class Person(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="person")
     org_role = models.CharField(max_length=10, choices=OrgRole.choices, default=OrgRole.MEMBER)
+    history = tracked()
 
     class Meta:
         constraints = [
@@ -503,3 +530,13 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"Invitation for {self.email}"
+
+
+# Accounts: deactivation and reactivation are recorded; the password hash and the sign-in time are not (sign-ins
+# have their own log, pacer.security).
+register(
+    User,
+    app="okrs",
+    excluded_fields=["password", "last_login"],
+    get_user=history_user,
+)
