@@ -595,8 +595,8 @@ class _Stage:
                 ON CONFLICT (measure_id, day, segment_id) DO UPDATE
                     SET value = EXCLUDED.value, batch_id = EXCLUDED.batch_id
                     WHERE kpis_observation.value <> EXCLUDED.value
-                RETURNING measure_id, day, segment_id, (xmax = 0) AS inserted
-            )
+                RETURNING measure_id, day, segment_id, value, (xmax = 0) AS inserted
+            ), {self._cell_history_from_upserted()}
             SELECT
                 (SELECT COUNT(*) FROM upserted WHERE inserted),
                 (SELECT COUNT(*) FROM upserted WHERE NOT inserted),
@@ -604,15 +604,36 @@ class _Stage:
                 (SELECT array_agg(day ORDER BY day) FROM (SELECT DISTINCT day FROM upserted) x),
                 (SELECT array_agg(segment_id ORDER BY segment_id) FROM (SELECT DISTINCT segment_id FROM upserted) x)
             """,
-            [self.batch.pk],
+            [self.batch.pk, self.batch.pk],
         )
         inserted, updated, measures, days, segments = cursor.fetchone()
         return inserted, updated, measures or [], days or [], segments or []
 
+    # Cell history (kpis.models.CellChange): the value and batch each replaced cell had, written by the upsert's own
+    # statement, set-based. A cell the batch inserted needs no row: it is the observation carrying the batch.
+
+    def _cell_history_from_upserted(self) -> str:
+        """A data-modifying CTE after `upserted`: its main query's snapshot still holds the replaced values."""
+        return """replaced AS (
+                INSERT INTO kpis_cellchange (measure_id, day, segment_id, batch_id, value, previous_value,
+                    previous_batch_id)
+                SELECT u.measure_id, u.day, u.segment_id, %s, u.value, o.value, o.batch_id
+                FROM upserted u JOIN kpis_observation o
+                    ON o.measure_id = u.measure_id AND o.day = u.day AND o.segment_id = u.segment_id
+                WHERE NOT u.inserted
+            )"""
+
+    def _cell_history_from_changed(self) -> str:
+        return f"""INSERT INTO kpis_cellchange (measure_id, day, segment_id, batch_id, value, previous_value,
+                previous_batch_id)
+            SELECT measure_id, day, segment_id, %s, value, previous_value, previous_batch_id FROM {self.changed}
+            WHERE inserted = 0"""
+
     def _diff_then_upsert(self, cursor: Any) -> tuple[int, int, list[int], list[Any], list[int]]:
         cursor.execute(
             f"""CREATE TEMP TABLE {self.changed} AS {self._cells()}
-            SELECT c.measure_id, c.day, c.segment_id, c.value, CASE WHEN o.value IS NULL THEN 1 ELSE 0 END AS inserted
+            SELECT c.measure_id, c.day, c.segment_id, c.value, CASE WHEN o.value IS NULL THEN 1 ELSE 0 END AS inserted,
+                o.value AS previous_value, o.batch_id AS previous_batch_id
             FROM cells c LEFT JOIN kpis_observation o
                 ON o.measure_id = c.measure_id AND o.day = c.day AND o.segment_id = c.segment_id
             WHERE o.value IS NULL OR o.value <> c.value"""
@@ -632,6 +653,7 @@ class _Stage:
                     SET value = excluded.value, batch_id = excluded.batch_id""",
                 [self.batch.pk],
             )
+            cursor.execute(self._cell_history_from_changed(), [self.batch.pk])
         cursor.execute(f"DROP TABLE {self.changed}")
         return (
             int(inserted),
