@@ -42,3 +42,22 @@ def tracked(*, excluded: Sequence[str] = (), app: str | None = None) -> Historic
     """A model's history: every save and delete, with the fields a person sets (`excluded` are those the system
     computes, which are not anyone's change)."""
     return HistoricalRecords(excluded_fields=list(excluded), get_user=history_user, app=app)
+
+
+def record_as(instance: Any, user: Any) -> None:
+    """Record `instance`'s next saves as `user`'s (the library's own per-object override), e.g. a worker finishing
+    an import for the person who started it."""
+    instance._history_user = user
+
+
+def command_actor(username: str | None) -> Any:
+    """The account a management command's `--as USERNAME` names (None: the system); CommandError if none has it."""
+    from django.contrib.auth.models import User
+    from django.core.management.base import CommandError
+
+    if not username:
+        return None
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise CommandError(f"--as {username}: no active account has that username")
+    return user

@@ -24,6 +24,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from config.audit import record_as
 from config.celery import RETRIED_ERRORS
 from kpis import fast_csv, faults, layouts, readers
 from kpis.layouts import Layout, Plan, Problems, Staged
@@ -130,6 +131,8 @@ def import_batch_process(*, batch: ImportBatch, progress: Progress | None = None
     """
     if batch.status in FINISHED:
         return batch
+    # The batch's history: the worker's writes are the uploader's import, not the system's.
+    record_as(batch, batch.created_by)
     if batch.attempts >= settings.IMPORT_MAX_ATTEMPTS:
         recovery.import_batch_fail(batch_id=batch.pk, message=recovery.worker_lost_message(batch.attempts))
         batch.refresh_from_db()
