@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kpis import charts
 from kpis.forms import KpiForm, KpiTargetForm
+from kpis.history import kpi_history
 from kpis.models import Dimension, Kpi, Period, SeriesValue, Unit
 from kpis.periods import Grain
 from kpis.selectors import kpi_series_values, kpi_target_results, series_inputs
@@ -180,6 +181,7 @@ def _detail_context(request: HttpRequest, kpi: Kpi, target_form: KpiTargetForm) 
         "target_form": target_form,
         "benchmarks": list(kpi.benchmarks.all()),
         "related": list(kpi.related.order_by("name")),
+        "history": kpi_history(kpi=kpi),
     }
 
 

@@ -22,6 +22,7 @@ from kpis.models import Dimension, Period, SeriesValue, Unit
 from kpis.selectors import kpi_series_values
 from okrs import progress
 from okrs.forms_planning import CheckInForm, InitiativeForm, InitiativeStatusForm, errors_onto
+from okrs.history import key_result_history
 from okrs.models import CheckIn, Initiative, KeyResult, Membership
 from okrs.selectors import check_ins_for_key_result, progress_history, teams_editable_by, teams_for_user
 from okrs.services.activity import check_in_create, initiative_create, initiative_update
@@ -231,6 +232,7 @@ def _detail_context(
         "guardrails": list(key_result.guardrails.select_related("kpi", "dimension")),
         "snapshots": snapshots,
         "progress_chart": _progress_chart(snapshots) if len(snapshots) > 1 else None,
+        "history": key_result_history(key_result=key_result),
     }
 
 

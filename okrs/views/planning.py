@@ -22,6 +22,7 @@ from kpis.models import Kpi, Period
 from kpis.selectors import kpi_series_values
 from kpis.services.calendar import period_for_label
 from okrs.forms_planning import GUARDRAIL_FIELDS, KeyResultForm, ObjectiveForm, errors_onto, key_result_initial
+from okrs.history import objective_history
 from okrs.models import KeyResult, Objective, Team
 from okrs.selectors import objective_progress, objectives_for_user, teams_editable_by, teams_for_user
 from okrs.services.activity import initiative_create
@@ -184,7 +185,13 @@ def objective_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Objective “{objective.title}” saved.")
             return redirect(_planning_url(objective.period))
-    return render(request, "okrs/objective_form.html", {"nav": "planning", "form": form, "objective": objective})
+    context = {
+        "nav": "planning",
+        "form": form,
+        "objective": objective,
+        "history": objective_history(objective=objective),
+    }
+    return render(request, "okrs/objective_form.html", context)
 
 
 @require_POST

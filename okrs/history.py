@@ -1,0 +1,158 @@
+"""The History of a key result and of an objective, and the org audit log, in the wording of kpis.history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db.models import CharField, Model, Q, QuerySet, Value
+from django.urls import reverse
+
+from kpis.history import (
+    HistoryRow,
+    history_rows,
+    kind_of,
+    person_name,
+    record_label,
+    record_text,
+    records_of,
+    unit_of_kpi_field,
+)
+from kpis.models import Benchmark, Dimension, ImportBatch, Kpi, KpiTarget, Measure
+from okrs.models import CheckIn, Guardrail, Initiative, KeyResult, Membership, Objective, Person, Team
+
+# Every tracked model, by the word the audit log's filter shows.
+KINDS: dict[str, type[Model]] = {
+    kind_of(model): model
+    for model in (
+        Objective,
+        KeyResult,
+        Guardrail,
+        Initiative,
+        CheckIn,
+        Kpi,
+        Benchmark,
+        KpiTarget,
+        Measure,
+        Dimension,
+        ImportBatch,
+        Team,
+        Membership,
+        Person,
+        User,
+    )
+}
+
+
+def _unit_of(record: Any) -> Kpi | None:
+    """A key result's and a check-in's numbers are in the key result's KPI's unit."""
+    if isinstance(record.instance, CheckIn):
+        key_result = KeyResult.objects.filter(pk=record.key_result_id).select_related("kpi").first()
+        return key_result.kpi if key_result is not None else None
+    return unit_of_kpi_field(record)
+
+
+def _system_field(record: Any, name: str) -> bool:
+    """A key result's baseline read from the series, or target derived from it: the recompute's, not a person's."""
+    if not isinstance(record.instance, KeyResult):
+        return False
+    if name in ("baseline_value", "baseline_read_from"):
+        return bool(record.baseline_source == KeyResult.BaselineSource.SERIES)
+    if name == "target_value":
+        return bool(record.target_source == KeyResult.TargetSource.DERIVED)
+    return False
+
+
+def key_result_history(*, key_result: KeyResult) -> list[HistoryRow]:
+    """The key result's own changes and those of its guardrails, initiatives and check-ins, newest first."""
+    records = [
+        *records_of(KeyResult, id=key_result.pk),
+        *records_of(Guardrail, key_result_id=key_result.pk),
+        *records_of(Initiative, key_result_id=key_result.pk),
+        *records_of(CheckIn, key_result_id=key_result.pk),
+    ]
+    return history_rows(records, unit_of=_unit_of, system=_system_field)
+
+
+def objective_history(*, objective: Objective) -> list[HistoryRow]:
+    """The objective's changes and its key results' (each key result's page has their guardrails and check-ins)."""
+    records = [*records_of(Objective, id=objective.pk), *records_of(KeyResult, objective_id=objective.pk)]
+    return history_rows(records, unit_of=_unit_of, system=_system_field)
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    person: User | None = None
+    kind: str = ""
+    first_day: dt.date | None = None
+    last_day: dt.date | None = None
+
+
+def audit_log(*, filters: AuditFilter) -> QuerySet[Any]:
+    """Every recorded change matching `filters`, newest first, as (kind, history_id, history_date) rows of one
+    UNION query that a paginator can count and slice; `audit_log_rows` words a page of them."""
+    where = Q()
+    if filters.person is not None:
+        where &= Q(history_user=filters.person)
+    if filters.first_day is not None:
+        where &= Q(history_date__date__gte=filters.first_day)
+    if filters.last_day is not None:
+        where &= Q(history_date__date__lte=filters.last_day)
+    parts = [
+        model.history.filter(where)  # type: ignore[attr-defined]
+        .annotate(kind=Value(kind, output_field=CharField()))
+        .values_list("kind", "history_id", "history_date")
+        .order_by()
+        for kind, model in KINDS.items()
+        if not filters.kind or filters.kind == kind
+    ]
+    first, *rest = parts
+    return (first.union(*rest, all=True) if rest else first).order_by("-history_date", "-history_id")
+
+
+def audit_log_rows(page: Sequence[tuple[str, int, dt.datetime]]) -> list[HistoryRow]:
+    """One page of the audit log in words, each change against its object's previous record."""
+    rows = []
+    for kind, history_id, _ in page:
+        manager = KINDS[kind].history  # type: ignore[attr-defined]
+        record = manager.select_related("history_user").get(history_id=history_id)
+        text = record_text(
+            record, record.prev_record if record.history_type == "~" else None, unit_of=_unit_of, system=_system_field
+        )
+        rows.append(
+            HistoryRow(
+                when=record.history_date,
+                who=person_name(record.history_user),
+                kind=kind,
+                label=record_label(record),
+                text=text or f"saved the {kind} “{record_label(record)}”: only the figures the system computes moved",
+                url=_url_of(record),
+            )
+        )
+    return rows
+
+
+def _url_of(record: Any) -> str:
+    """Where the changed object is seen, while it still exists."""
+    model = record.instance_type
+    if not model._default_manager.filter(pk=record.id).exists():
+        return ""
+    if model is KeyResult:
+        return reverse("key_result_detail", args=[record.id])
+    if model is Objective:
+        return reverse("objective_edit", args=[record.id])
+    if model is Kpi:
+        return reverse("kpi_detail", args=[record.key])
+    if model is ImportBatch:
+        return reverse("import_detail", args=[record.id])
+    if model is Team:
+        return reverse("team_detail", args=[record.id])
+    return ""
+
+
+def audit_people() -> QuerySet[User]:
+    """Who the audit log can be filtered by: every account, active or not, by name."""
+    return User.objects.order_by("first_name", "last_name", "username")
