@@ -30,7 +30,13 @@ _FIELD_NAMES = {
     "org_role": "the org role",
 }
 # The object a record is about, in the words of the audit log's filter.
-_KINDS = {"importbatch": "import", "person": "org role", "user": "account", "checkin": "check-in"}
+_KINDS = {
+    "importbatch": "import",
+    "person": "org role",
+    "user": "account",
+    "checkin": "check-in",
+    "kpitarget": "KPI target",
+}
 
 # Which KPI's unit a record's numbers are in (None: plain numbers); whether a changed field is the system's.
 UnitOf = Callable[[Any], Kpi | None]

@@ -234,12 +234,11 @@ def batch_replaced_cells(*, batch: ImportBatch, limit: int) -> list[ReplacedCell
     days = sorted(changes.get("days") or [])
     if not changes.get("measures") or not days:
         return []
-    rows = (
+    rows = list(
         CellChange.objects.filter(batch=batch, measure_id__in=changes["measures"], day__gte=days[0], day__lte=days[-1])
         .order_by("measure_id", "day", "segment_id")
         .values_list("measure__key", "day", "segment__key", "previous_value", "value", "previous_batch_id")[:limit]
     )
-    rows = list(rows)
     names = dict(ImportBatch.objects.filter(pk__in={row[5] for row in rows}).values_list("pk", "filename"))
     return [
         ReplacedCell(

@@ -56,10 +56,13 @@ def _unit_of(record: Any) -> Kpi | None:
 
 
 def _system_field(record: Any, name: str) -> bool:
-    """A key result's baseline read from the series, or target derived from it: the recompute's, not a person's."""
+    """A key result's baseline read from the series, or target derived from it: the recompute's, not a person's.
+    Where they come from follows from the kind a person chose, which is shown itself."""
     if not isinstance(record.instance, KeyResult):
         return False
-    if name in ("baseline_value", "baseline_read_from"):
+    if name in ("baseline_source", "target_source"):
+        return True
+    if name == "baseline_value":
         return bool(record.baseline_source == KeyResult.BaselineSource.SERIES)
     if name == "target_value":
         return bool(record.target_source == KeyResult.TargetSource.DERIVED)
@@ -103,8 +106,8 @@ def audit_log(*, filters: AuditFilter) -> QuerySet[Any]:
         where &= Q(history_date__date__lte=filters.last_day)
     parts = [
         model.history.filter(where)  # type: ignore[attr-defined]
-        .annotate(kind=Value(kind, output_field=CharField()))
-        .values_list("kind", "history_id", "history_date")
+        .annotate(audit_kind=Value(kind, output_field=CharField()))
+        .values_list("audit_kind", "history_id", "history_date")
         .order_by()
         for kind, model in KINDS.items()
         if not filters.kind or filters.kind == kind

@@ -7,7 +7,10 @@ import io
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.test import Client
+from django.urls import reverse
 from pytest_django.fixtures import Settings
 
 from kpis.models import CellChange, ImportBatch, Kpi, Observation, SeriesValue
@@ -15,7 +18,7 @@ from kpis.services.imports import import_batch_create, import_batch_process
 from kpis.services.library import kpi_library_load
 from kpis.services.series import series_recompute_for_batch
 from kpis.services.undo import import_batch_undo
-from okrs.models import KeyResult
+from okrs.models import KeyResult, Person
 from okrs.services.recompute import key_result_recompute
 from tests.okrs.factories import KeyResultFactory, ObjectiveFactory, UserFactory, quarter
 
@@ -191,3 +194,83 @@ def test_undo_is_recorded_in_the_batch_history_as_the_person_who_undid_it() -> N
     # then
     latest = batch.history.latest()  # type: ignore[attr-defined]
     assert (latest.status, latest.history_user) == (ImportBatch.Status.UNDONE, steward)
+
+
+def _steward() -> User:
+    user = UserFactory(username="stella", first_name="Stella", last_name="Steward")
+    Person.objects.create(user=user, org_role=Person.OrgRole.STEWARD)
+    return user
+
+
+def test_the_import_page_shows_the_replaced_cells_and_a_steward_undoes_it(client: Client) -> None:
+    # given
+    _import(FILE_A, "first.csv")
+    after_a = _observations()
+    second = _import(FILE_B, "second.csv")
+    client.force_login(_steward())
+    url = reverse("import_detail", args=[second.pk])
+    page = client.get(url).content.decode()
+    assert "Cells it replaced" in page
+    assert "first.csv" in page
+    assert "Undo import" in page
+
+    # when
+    response = client.post(reverse("import_undo", args=[second.pk]), {"confirm": "yes"})
+
+    # then
+    assert response.status_code == 302
+    second.refresh_from_db()
+    assert second.status == ImportBatch.Status.UNDONE
+    assert _observations() == after_a
+    page = client.get(url).content.decode()
+    assert "Undone" in page
+    assert "by Stella Steward" in page
+    assert "Undo import" not in page
+
+
+def test_undo_without_the_confirmation_changes_nothing(client: Client) -> None:
+    # given
+    _import(FILE_A)
+    second = _import(FILE_B)
+    before = _observations()
+    client.force_login(_steward())
+
+    # when
+    response = client.post(reverse("import_undo", args=[second.pk]), follow=True)
+
+    # then
+    assert "Tick the box to confirm the undo" in response.content.decode()
+    assert _observations() == before
+    second.refresh_from_db()
+    assert second.status == ImportBatch.Status.SUCCEEDED
+
+
+def test_someone_who_is_not_a_data_steward_cannot_undo_an_import(client: Client) -> None:
+    # given
+    _import(FILE_A)
+    second = _import(FILE_B)
+    before = _observations()
+    client.force_login(UserFactory(username="member"))
+
+    # when
+    response = client.post(reverse("import_undo", args=[second.pk]), {"confirm": "yes"})
+
+    # then
+    assert response.status_code == 403
+    assert _observations() == before
+    assert "Undo import" not in client.get(reverse("import_detail", args=[second.pk])).content.decode()
+
+
+def test_a_refused_undo_says_why_on_the_page(client: Client) -> None:
+    # given
+    first = _import(FILE_A, "first.csv")
+    _import(FILE_B, "second.csv")
+    before = _observations()
+    client.force_login(_steward())
+
+    # when
+    response = client.post(reverse("import_undo", args=[first.pk]), {"confirm": "yes"}, follow=True)
+
+    # then
+    assert "Later imports changed numbers this one wrote: second.csv" in response.content.decode()
+    assert _observations() == before
