@@ -7,6 +7,7 @@ The wording for any tracked model, and the History of a KPI; okrs.history adds t
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -38,8 +39,52 @@ _KINDS = {
     "kpitarget": "KPI target",
 }
 
+
+class Related:
+    """The objects a set of historical records points to, read in one query per model rather than one per record:
+    the names shown for before and after, and what each record's own name is made of."""
+
+    def __init__(self, records: Iterable[Any]) -> None:
+        wanted: dict[type[Model], set[Any]] = defaultdict(set)
+        for record in records:
+            for field in _relations(record.instance_type):
+                value = getattr(record, field.attname, None)
+                if value is not None:
+                    wanted[field.related_model].add(value)
+        self._objects: dict[type[Model], dict[Any, Model]] = {
+            model: model._default_manager.in_bulk(list(ids)) for model, ids in wanted.items()
+        }
+
+    def get(self, model: type[Model], pk: Any) -> Any:
+        """The object, read (and kept) now if it was not among those the records point to; None if it is gone."""
+        known = self._objects.setdefault(model, {})
+        if pk not in known:
+            found = model._default_manager.filter(pk=pk).first()
+            if found is None:
+                return None
+            known[pk] = found
+        return known[pk]
+
+    def instance(self, record: Any) -> Model:
+        """The recorded object as it was, its references filled from those read already. (The library's own
+        `record.instance` reads the fields history leaves out from the live row, a query per record.)"""
+        instance = record.instance_type(
+            **{field.attname: getattr(record, field.attname) for field in record.tracked_fields}
+        )
+        for field in _relations(record.instance_type):
+            value = getattr(record, field.attname, None)
+            related = self.get(field.related_model, value) if value is not None else None
+            if related is not None:
+                setattr(instance, field.name, related)
+        return instance
+
+
+def _relations(model: type[Model]) -> list[Any]:
+    return [field for field in model._meta.concrete_fields if field.is_relation and field.related_model is not None]
+
+
 # Which KPI's unit a record's numbers are in (None: plain numbers); whether a changed field is the system's.
-UnitOf = Callable[[Any], Kpi | None]
+UnitOf = Callable[[Any, Related], Kpi | None]
 SystemField = Callable[[Any, str], bool]
 
 
@@ -73,29 +118,29 @@ def person_name(user: User | None) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def unit_of_kpi_field(record: Any) -> Kpi | None:
+def unit_of_kpi_field(record: Any, related: Related) -> Kpi | None:
     """A KPI's own thresholds, and a benchmark's, target's or guardrail's figures, are in the KPI's unit."""
-    if isinstance(record.instance, Kpi):
-        return record.instance
+    if record.instance_type is Kpi:
+        return related.get(Kpi, record.id)
     kpi_id = getattr(record, "kpi_id", None)
-    return Kpi.objects.filter(pk=kpi_id).first() if kpi_id is not None else None
+    return related.get(Kpi, kpi_id) if kpi_id is not None else None
 
 
 def _no_system_fields(record: Any, name: str) -> bool:
     return False
 
 
-def _value_text(record: Any, name: str, value: Any, kpi: Kpi | None) -> str:
-    field = record.instance._meta.get_field(name)
+def _value_text(record: Any, name: str, value: Any, kpi: Kpi | None, related: Related) -> str:
+    field = record.instance_type._meta.get_field(name)
     if value is None or value == "":
         return "none"
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if field.is_relation:
-        related = field.related_model._default_manager.filter(pk=value).first()
-        if related is None:
+        target = related.get(field.related_model, value)
+        if target is None:
             return f"#{value}"
-        return person_name(related) if isinstance(related, User) else str(related)
+        return person_name(target) if isinstance(target, User) else str(target)
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
@@ -107,45 +152,52 @@ def _value_text(record: Any, name: str, value: Any, kpi: Kpi | None) -> str:
 
 
 def _field_name(record: Any, name: str) -> str:
-    return _FIELD_NAMES.get(name) or f"the {record.instance._meta.get_field(name).verbose_name}"
+    return _FIELD_NAMES.get(name) or f"the {record.instance_type._meta.get_field(name).verbose_name}"
 
 
-def record_label(record: Any) -> str:
+def record_label(record: Any, related: Related) -> str:
     try:
-        return str(record.instance)
+        return str(related.instance(record))
     except ObjectDoesNotExist:
         return f"{kind_of(record.instance_type)} #{record.id}"
 
 
 def record_text(
-    record: Any, previous: Any | None, *, unit_of: UnitOf = unit_of_kpi_field, system: SystemField = _no_system_fields
+    record: Any,
+    previous: Any | None,
+    related: Related,
+    *,
+    unit_of: UnitOf = unit_of_kpi_field,
+    system: SystemField = _no_system_fields,
 ) -> str | None:
     """What the record did, against the object's `previous` record; None for a save that changed nothing a
     person sets."""
     kind = kind_of(record.instance_type)
     if record.history_type != "~" or previous is None:
-        return f"{_VERB[record.history_type]} the {kind} “{record_label(record)}”"
+        return f"{_VERB[record.history_type]} the {kind} “{record_label(record, related)}”"
     changes = [change for change in record.diff_against(previous).changes if not system(record, change.field)]
     if not changes:
         return None
-    kpi = unit_of(record)
+    kpi = unit_of(record, related)
     parts = [
-        f"{_field_name(record, change.field)} from {_value_text(record, change.field, change.old, kpi)} "
-        f"to {_value_text(record, change.field, change.new, kpi)}"
+        f"{_field_name(record, change.field)} from {_value_text(record, change.field, change.old, kpi, related)} "
+        f"to {_value_text(record, change.field, change.new, kpi, related)}"
         for change in changes
     ]
-    return f"changed {', '.join(parts)} of the {kind} “{record_label(record)}”"
+    return f"changed {', '.join(parts)} of the {kind} “{record_label(record, related)}”"
 
 
 def history_rows(
     records: Iterable[Any], *, unit_of: UnitOf = unit_of_kpi_field, system: SystemField = _no_system_fields
 ) -> list[HistoryRow]:
     """Rows for the records of one or more objects, each against that object's previous record, newest first."""
+    ordered = sorted(records, key=lambda record: (record.history_date, record.history_id))
+    related = Related(ordered)
     previous: dict[tuple[type[Model], Any], Any] = {}
     rows = []
-    for record in sorted(records, key=lambda record: (record.history_date, record.history_id)):
+    for record in ordered:
         key = (record.instance_type, record.id)
-        text = record_text(record, previous.get(key), unit_of=unit_of, system=system)
+        text = record_text(record, previous.get(key), related, unit_of=unit_of, system=system)
         previous[key] = record
         if text is not None:
             rows.append(
@@ -153,7 +205,7 @@ def history_rows(
                     when=record.history_date,
                     who=person_name(record.history_user),
                     kind=kind_of(record.instance_type),
-                    label=record_label(record),
+                    label=record_label(record, related),
                     text=text,
                 )
             )

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from kpis.history import (
     HistoryRow,
+    Related,
     history_rows,
     kind_of,
     person_name,
@@ -47,18 +48,18 @@ KINDS: dict[str, type[Model]] = {
 }
 
 
-def _unit_of(record: Any) -> Kpi | None:
-    """A key result's and a check-in's numbers are in the key result's KPI's unit."""
-    if isinstance(record.instance, CheckIn):
-        key_result = KeyResult.objects.filter(pk=record.key_result_id).select_related("kpi").first()
-        return key_result.kpi if key_result is not None else None
-    return unit_of_kpi_field(record)
+def _unit_of(record: Any, related: Related) -> Kpi | None:
+    """A check-in's numbers are in its key result's KPI's unit."""
+    if record.instance_type is CheckIn:
+        key_result = related.get(KeyResult, record.key_result_id)
+        return related.get(Kpi, key_result.kpi_id) if key_result is not None and key_result.kpi_id else None
+    return unit_of_kpi_field(record, related)
 
 
 def _system_field(record: Any, name: str) -> bool:
     """A key result's baseline read from the series, or target derived from it: the recompute's, not a person's.
     Where they come from follows from the kind a person chose, which is shown itself."""
-    if not isinstance(record.instance, KeyResult):
+    if record.instance_type is not KeyResult:
         return False
     if name in ("baseline_source", "target_source"):
         return True
@@ -118,20 +119,23 @@ def audit_log(*, filters: AuditFilter) -> QuerySet[Any]:
 
 def audit_log_rows(page: Sequence[tuple[str, int, dt.datetime]]) -> list[HistoryRow]:
     """One page of the audit log in words, each change against its object's previous record."""
+    records = [
+        (kind, KINDS[kind].history.select_related("history_user").get(history_id=history_id))  # type: ignore[attr-defined]
+        for kind, history_id, _ in page
+    ]
+    related = Related(record for _, record in records)
     rows = []
-    for kind, history_id, _ in page:
-        manager = KINDS[kind].history  # type: ignore[attr-defined]
-        record = manager.select_related("history_user").get(history_id=history_id)
-        text = record_text(
-            record, record.prev_record if record.history_type == "~" else None, unit_of=_unit_of, system=_system_field
-        )
+    for kind, record in records:
+        previous = record.prev_record if record.history_type == "~" else None
+        text = record_text(record, previous, related, unit_of=_unit_of, system=_system_field)
+        label = record_label(record, related)
         rows.append(
             HistoryRow(
                 when=record.history_date,
                 who=person_name(record.history_user),
                 kind=kind,
-                label=record_label(record),
-                text=text or f"saved the {kind} “{record_label(record)}”: only the figures the system computes moved",
+                label=label,
+                text=text or f"saved the {kind} “{label}”: only the figures the system computes moved",
                 url=_url_of(record),
             )
         )
