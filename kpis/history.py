@@ -83,6 +83,9 @@ def _relations(model: type[Model]) -> list[Any]:
     return [field for field in model._meta.concrete_fields if field.is_relation and field.related_model is not None]
 
 
+# How many changes a History section shows; the org audit log has them all.
+HISTORY_SHOWN = 50
+
 # Which KPI's unit a record's numbers are in (None: plain numbers); whether a changed field is the system's.
 UnitOf = Callable[[Any, Related], Kpi | None]
 SystemField = Callable[[Any, str], bool]
@@ -188,17 +191,26 @@ def record_text(
 
 
 def history_rows(
-    records: Iterable[Any], *, unit_of: UnitOf = unit_of_kpi_field, system: SystemField = _no_system_fields
+    records: Iterable[Any],
+    *,
+    unit_of: UnitOf = unit_of_kpi_field,
+    system: SystemField = _no_system_fields,
+    limit: int = HISTORY_SHOWN,
 ) -> list[HistoryRow]:
-    """Rows for the records of one or more objects, each against that object's previous record, newest first."""
-    ordered = sorted(records, key=lambda record: (record.history_date, record.history_id))
-    related = Related(ordered)
+    """Rows for the records of one or more objects, each against that object's previous record, newest first; at
+    most `limit` + 1 of them (one more says there are more), worded from the newest back."""
     previous: dict[tuple[type[Model], Any], Any] = {}
-    rows = []
-    for record in ordered:
+    pairs = []
+    for record in sorted(records, key=lambda record: (record.history_date, record.history_id)):
         key = (record.instance_type, record.id)
-        text = record_text(record, previous.get(key), related, unit_of=unit_of, system=system)
+        pairs.append((record, previous.get(key)))
         previous[key] = record
+    related = Related(record for record, _ in pairs[-3 * limit :])
+    rows: list[HistoryRow] = []
+    for record, before in reversed(pairs):
+        if len(rows) > limit:
+            break
+        text = record_text(record, before, related, unit_of=unit_of, system=system)
         if text is not None:
             rows.append(
                 HistoryRow(
@@ -209,7 +221,7 @@ def history_rows(
                     text=text,
                 )
             )
-    return rows[::-1]
+    return rows
 
 
 def records_of(model: type[Model], **filters: Any) -> QuerySet[Any]:
