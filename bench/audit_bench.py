@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -23,7 +22,7 @@ os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 os.environ.setdefault("SECURE_COOKIES", "false")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 
-from _setup import django_setup
+from _setup import django_setup, timed
 
 BLOCK = 10
 
@@ -67,12 +66,7 @@ def main() -> None:
 
 
 def _timed(function: Callable[[], None], count: int) -> list[float]:
-    values = []
-    for _ in range(count):
-        started = time.perf_counter()
-        function()
-        values.append((time.perf_counter() - started) * 1000)
-    return values
+    return [seconds * 1000 for seconds in timed(function, count)]
 
 
 def _p95(values: list[float]) -> float:

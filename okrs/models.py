@@ -11,7 +11,8 @@ from simple_history import register
 from config.audit import history_user, tracked
 from kpis.models import Dimension, Direction, Kpi, Period
 
-# A key result's fields the recompute writes from the data; its history leaves them out (docs/audit.md).
+# A key result's fields only the recompute writes, from the data: read-only in the admin, left out of its
+# history (docs/audit.md).
 SYSTEM_COMPUTED_FIELDS = (
     "baseline_read_from",
     "current_value",

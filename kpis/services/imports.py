@@ -616,7 +616,8 @@ class _Stage:
     # statement, set-based. A cell the batch inserted needs no row: it is the observation carrying the batch.
 
     def _cell_history_from_upserted(self) -> str:
-        """A data-modifying CTE after `upserted`: its main query's snapshot still holds the replaced values."""
+        """A data-modifying CTE after `upserted`. Every part of one statement reads the snapshot taken before it, so
+        the join still finds each replaced cell's old value and batch, and no row the statement inserted."""
         return """replaced AS (
                 INSERT INTO kpis_cellchange (measure_id, day, segment_id, batch_id, value, previous_value,
                     previous_batch_id)
