@@ -375,3 +375,14 @@ LOGGING = {
     # (django-axes' own lines would only repeat them.)
     "loggers": {"pacer.security": {"level": "INFO"}, "axes": {"level": "WARNING"}},
 }
+
+# Audit history (docs/audit.md): django-simple-history records every change to definitions, targets, OKRs,
+# memberships and roles; its middleware tells it who is signed in. AUDIT_HISTORY=false turns the recording off
+# (the benchmark compares both); the cell history of imports is part of the import and always on.
+INSTALLED_APPS += ["simple_history"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "simple_history.middleware.HistoryRequestMiddleware",
+)
+SIMPLE_HISTORY_ENABLED = env_bool("AUDIT_HISTORY", True)
+AUDIT_LOG_PAGE_SIZE = 50

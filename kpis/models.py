@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
+from config.audit import tracked
 from kpis import periods
 from kpis.periods import Grain
 from kpis.status import Range
@@ -31,6 +32,7 @@ class Measure(models.Model):
     aggregation = models.CharField(max_length=10, choices=Aggregation.choices, default=Aggregation.SUM)
     allows_negative = models.BooleanField(default=False)
     description = models.TextField(blank=True)
+    history = tracked()
 
     class Meta:
         ordering = ["key"]
@@ -45,6 +47,7 @@ class Dimension(models.Model):
     key = models.SlugField(max_length=64, unique=True, help_text=KEY_HELP)
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
+    history = tracked()
 
     class Meta:
         ordering = ["key"]
@@ -169,6 +172,7 @@ class Kpi(models.Model):
         "possible_min",
         "possible_max",
     )
+    history = tracked()
 
     class Meta:
         ordering = ["category", "name"]
@@ -233,6 +237,7 @@ class Benchmark(models.Model):
     low = models.FloatField(null=True, blank=True)
     high = models.FloatField(null=True, blank=True)
     source = models.CharField(max_length=300)
+    history = tracked()
 
     class Meta:
         ordering = ["kpi", "label"]
@@ -297,6 +302,7 @@ class ImportBatch(models.Model):
         RUNNING = "running", "Running"
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
+        UNDONE = "undone", "Undone"
 
     class Source(models.TextChoices):
         UPLOAD = "upload", "Upload"
@@ -329,10 +335,18 @@ class ImportBatch(models.Model):
     cells_unchanged = models.PositiveIntegerField(default=0)
     cells_replaced = models.PositiveIntegerField(default=0, help_text="Cells at another set of dimensions deleted")
     errors = models.JSONField(default=list, blank=True, help_text="[{line, column, message}]")
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     changes = models.JSONField(
         default=dict,
         blank=True,
         help_text="The cells this batch changed, as recompute scope: {measures: [id], days: [iso], segments: [id]}",
+    )
+    # The worker's own bookkeeping while it runs is left out; who started, how it ended and its undoing are kept.
+    history = tracked(
+        excluded=["heartbeat_at", "attempts", "started_at", "errors", "changes", "series_recomputed_at", "file"]
     )
 
     class Meta:
@@ -368,6 +382,37 @@ class Observation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.measure.key} {self.day} {self.segment}: {self.value}"
+
+
+class CellChange(models.Model):
+    """A cell an import replaced: the value it had and the batch that had written it, next to the new value.
+
+    Written by the import's own upsert, in the same statement (kpis.services.imports), for replaced cells only: a
+    cell a batch inserted is an observation still carrying that batch. Together they let a batch be undone
+    (kpis.services.undo) and a number show where each of its values came from. Keyed by the cell first, so that a
+    number's history and a batch's changes within its scope are both reads of the one index; no foreign-key
+    constraints, for the reason Observation has none.
+    """
+
+    pk = models.CompositePrimaryKey("measure", "day", "segment", "batch")
+    measure = models.ForeignKey(
+        Measure, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
+    day = models.DateField()
+    segment = models.ForeignKey(
+        Segment, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
+    batch = models.ForeignKey(
+        ImportBatch, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
+    value = models.FloatField(help_text="What the batch wrote")
+    previous_value = models.FloatField()
+    previous_batch = models.ForeignKey(
+        ImportBatch, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
+
+    def __str__(self) -> str:
+        return f"{self.measure_id} {self.day} {self.segment_id}: {self.previous_value} -> {self.value}"
 
 
 def _segment_constraints(prefix: str, owner: str) -> list[models.BaseConstraint]:
@@ -444,6 +489,7 @@ class KpiTarget(models.Model):
     band_min = models.FloatField(null=True, blank=True)
     band_max = models.FloatField(null=True, blank=True)
     tolerance = models.FloatField(default=0)
+    history = tracked()
 
     class Meta:
         constraints = [

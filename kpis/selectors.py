@@ -11,7 +11,17 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from kpis import aggregation, formula, periods
-from kpis.models import Dimension, Kpi, KpiTarget, MeasureValue, Period, SegmentMember, SeriesValue
+from kpis.models import (
+    CellChange,
+    Dimension,
+    ImportBatch,
+    Kpi,
+    KpiTarget,
+    MeasureValue,
+    Period,
+    SegmentMember,
+    SeriesValue,
+)
 from kpis.status import Rag, Range, target_status
 
 
@@ -210,3 +220,41 @@ def dimension_members(*, dimension_ids: Iterable[int]) -> dict[int, list[str]]:
     ):
         found.setdefault(dimension_id, []).append(value)
     return found
+
+
+@dataclass(frozen=True)
+class ReplacedCell:
+    measure: str
+    day: dt.date
+    segment: str
+    previous_value: float
+    value: float
+    previous_batch_id: int
+    previous_batch: str
+
+
+def batch_replaced_cells(*, batch: ImportBatch, limit: int) -> list[ReplacedCell]:
+    """The first `limit` cells the batch replaced, with the value each had and the import that had written it
+    (kpis.models.CellChange), read within the batch's measures and days, as the index is ordered."""
+    changes = batch.changes or {}
+    days = sorted(changes.get("days") or [])
+    if not changes.get("measures") or not days:
+        return []
+    rows = list(
+        CellChange.objects.filter(batch=batch, measure_id__in=changes["measures"], day__gte=days[0], day__lte=days[-1])
+        .order_by("measure_id", "day", "segment_id")
+        .values_list("measure__key", "day", "segment__key", "previous_value", "value", "previous_batch_id")[:limit]
+    )
+    names = dict(ImportBatch.objects.filter(pk__in={row[5] for row in rows}).values_list("pk", "filename"))
+    return [
+        ReplacedCell(
+            measure=measure,
+            day=day,
+            segment=segment or "(unsegmented)",
+            previous_value=previous,
+            value=value,
+            previous_batch_id=previous_batch,
+            previous_batch=names.get(previous_batch, f"#{previous_batch}"),
+        )
+        for measure, day, segment, previous, value, previous_batch in rows
+    ]

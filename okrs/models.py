@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from simple_history import register
 
+from config.audit import history_user, tracked
 from kpis.models import Dimension, Direction, Kpi, Period
 from okrs import kinds, progress, querysets
 
@@ -20,11 +23,26 @@ WEIGHT = [
     MaxValueValidator(1000, "A weight is at most 1000: weights only compare with each other."),
 ]
 
+# A key result's fields only the recompute writes, from the data: read-only in the admin, left out of its
+# history (docs/audit.md).
+SYSTEM_COMPUTED_FIELDS = (
+    "baseline_read_from",
+    "current_value",
+    "progress",
+    "over_achievement",
+    "expected",
+    "status",
+    "forecast",
+    "guardrail_breached",
+    "computed_at",
+)
+
 
 class Team(models.Model):
     name = models.CharField(max_length=200, unique=True)
     description = models.TextField(blank=True)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="okr_teams")
+    history = tracked()
 
     objects = querysets.TeamQuerySet.as_manager()
 
@@ -44,6 +62,7 @@ class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="okr_memberships")
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+    history = tracked()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "team"], name="membership_once_per_team")]
@@ -87,6 +106,7 @@ class Objective(models.Model):
     state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    history = tracked(excluded=["updated_at"])
 
     objects = querysets.ObjectiveQuerySet.as_manager()
 
@@ -187,6 +207,9 @@ class KeyResult(models.Model):
     forecast = models.FloatField(null=True, blank=True, editable=False, help_text="The value projected to period end")
     guardrail_breached = models.BooleanField(default=False, editable=False)
     computed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Written by the recompute from the data, not by a person (okrs.services.recompute.COMPUTED_FIELDS less the
+    # baseline and target, which a person may type; okrs.history leaves out their derived changes).
+    history = tracked(excluded=SYSTEM_COMPUTED_FIELDS)
 
     objects = querysets.KeyResultQuerySet.as_manager()
 
@@ -260,6 +283,7 @@ class Guardrail(models.Model):
     threshold = models.FloatField(validators=BOUNDED)
     current_value = models.FloatField(null=True, blank=True, editable=False)
     breached = models.BooleanField(default=False, editable=False)
+    history = tracked(excluded=["current_value", "breached"])
 
     objects = querysets.GuardrailQuerySet.as_manager()
 
@@ -293,6 +317,7 @@ class Initiative(models.Model):
     )
     status = models.CharField(max_length=12, choices=State.choices, default=State.PLANNED)
     due_date = models.DateField(null=True, blank=True)
+    history = tracked()
 
     objects = querysets.InitiativeQuerySet.as_manager()
 
@@ -324,6 +349,7 @@ class CheckIn(models.Model):
     )
     comment = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    history = tracked()
 
     objects = querysets.CheckInQuerySet.as_manager()
 
@@ -422,6 +448,7 @@ class Person(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="person")
     org_role = models.CharField(max_length=10, choices=OrgRole.choices, default=OrgRole.MEMBER)
+    history = tracked()
 
     class Meta:
         constraints = [
@@ -479,3 +506,13 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"Invitation for {self.email}"
+
+
+# Accounts: deactivation and reactivation are recorded; the password hash and the sign-in time are not (sign-ins
+# have their own log, pacer.security).
+register(
+    User,
+    app="okrs",
+    excluded_fields=["password", "last_login"],
+    get_user=history_user,
+)

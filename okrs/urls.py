@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver
 
-from okrs.views import dashboard, key_results, objectives, people, planning, scorecard, teams
+from okrs.views import audit, dashboard, key_results, objectives, people, planning, scorecard, teams
 
 urlpatterns: list[URLPattern | URLResolver] = [
     *dashboard.urlpatterns,
@@ -12,4 +12,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     *scorecard.urlpatterns,
     *people.urlpatterns,
     *teams.urlpatterns,
+    *audit.urlpatterns,
 ]

@@ -233,6 +233,8 @@ PATH_ARGUMENTS: dict[str, Kwargs] = {
     "import_detail": lambda w: {"pk": w.batch.pk},
     "import_start": lambda w: {"pk": w.batch.pk},
     "import_progress": lambda w: {"pk": w.batch.pk},
+    "import_undo": lambda w: {"pk": w.batch.pk},
+    "objective_detail": lambda w: {"pk": w.objective.pk},
     "dashboard_key_results": lambda w: {"pk": w.objective.pk},
     "objective_edit": lambda w: {"pk": w.objective.pk},
     "objective_state": lambda w: {"pk": w.objective.pk},
@@ -290,6 +292,7 @@ POST_DATA: dict[str, Data] = {
     "kpi_target_add": lambda w: {"period": w.objective.period.label, "value": "5"},
     "import_list": lambda w: {"file": SimpleUploadedFile("tier1.csv", CSV, "text/csv"), "sheet": ""},
     "import_start": lambda w: {"action": "validate"},
+    "import_undo": lambda w: {"confirm": "yes"},
     "objective_create": lambda w: {
         "title": "Answer faster",
         "team": w.team.pk,

@@ -24,6 +24,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from config.audit import record_as
 from config.celery import RETRIED_ERRORS
 from kpis import fast_csv, faults, layouts, readers
 from kpis.layouts import Layout, Plan, Problems, Staged
@@ -148,6 +149,8 @@ def import_batch_process(*, batch: ImportBatch, progress: Progress | None = None
     """
     if batch.status in FINISHED:
         return batch
+    # The batch's history: the worker's writes are the uploader's import, not the system's.
+    record_as(batch, batch.created_by)
     if batch.attempts >= settings.IMPORT_MAX_ATTEMPTS:
         recovery.import_batch_fail(batch_id=batch.pk, message=recovery.worker_lost_message(batch.attempts))
         batch.refresh_from_db()
@@ -714,8 +717,8 @@ class _Stage:
                 ON CONFLICT (measure_id, day, segment_id) DO UPDATE
                     SET value = EXCLUDED.value, batch_id = EXCLUDED.batch_id
                     WHERE kpis_observation.value <> EXCLUDED.value
-                RETURNING measure_id, day, segment_id, (xmax = 0) AS inserted
-            )
+                RETURNING measure_id, day, segment_id, value, (xmax = 0) AS inserted
+            ), {self._cell_history_from_upserted()}
             SELECT
                 (SELECT COUNT(*) FROM upserted WHERE inserted),
                 (SELECT COUNT(*) FROM upserted WHERE NOT inserted),
@@ -723,15 +726,37 @@ class _Stage:
                 (SELECT array_agg(day ORDER BY day) FROM (SELECT DISTINCT day FROM upserted) x),
                 (SELECT array_agg(segment_id ORDER BY segment_id) FROM (SELECT DISTINCT segment_id FROM upserted) x)
             """,
-            [self.batch.pk],
+            [self.batch.pk, self.batch.pk],
         )
         inserted, updated, measures, days, segments = cursor.fetchone()
         return inserted, updated, measures or [], days or [], segments or []
 
+    # Cell history (kpis.models.CellChange): the value and batch each replaced cell had, written by the upsert's own
+    # statement, set-based. A cell the batch inserted needs no row: it is the observation carrying the batch.
+
+    def _cell_history_from_upserted(self) -> str:
+        """A data-modifying CTE after `upserted`. Every part of one statement reads the snapshot taken before it, so
+        the join still finds each replaced cell's old value and batch, and no row the statement inserted."""
+        return """replaced AS (
+                INSERT INTO kpis_cellchange (measure_id, day, segment_id, batch_id, value, previous_value,
+                    previous_batch_id)
+                SELECT u.measure_id, u.day, u.segment_id, %s, u.value, o.value, o.batch_id
+                FROM upserted u JOIN kpis_observation o
+                    ON o.measure_id = u.measure_id AND o.day = u.day AND o.segment_id = u.segment_id
+                WHERE NOT u.inserted
+            )"""
+
+    def _cell_history_from_changed(self) -> str:
+        return f"""INSERT INTO kpis_cellchange (measure_id, day, segment_id, batch_id, value, previous_value,
+                previous_batch_id)
+            SELECT measure_id, day, segment_id, %s, value, previous_value, previous_batch_id FROM {self.changed}
+            WHERE inserted = 0"""
+
     def _diff_then_upsert(self, cursor: Any) -> tuple[int, int, list[int], list[Any], list[int]]:
         cursor.execute(
             f"""CREATE TEMP TABLE {self.changed} AS {self._cells()}
-            SELECT c.measure_id, c.day, c.segment_id, c.value, CASE WHEN o.value IS NULL THEN 1 ELSE 0 END AS inserted
+            SELECT c.measure_id, c.day, c.segment_id, c.value, CASE WHEN o.value IS NULL THEN 1 ELSE 0 END AS inserted,
+                o.value AS previous_value, o.batch_id AS previous_batch_id
             FROM cells c LEFT JOIN kpis_observation o
                 ON o.measure_id = c.measure_id AND o.day = c.day AND o.segment_id = c.segment_id
             WHERE o.value IS NULL OR o.value <> c.value"""
@@ -751,6 +776,7 @@ class _Stage:
                     SET value = excluded.value, batch_id = excluded.batch_id""",
                 [self.batch.pk],
             )
+            cursor.execute(self._cell_history_from_changed(), [self.batch.pk])
         cursor.execute(f"DROP TABLE {self.changed}")
         return (
             int(inserted),

@@ -6,6 +6,7 @@ from typing import Any
 
 import kombu.exceptions
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,11 +16,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kpis import previews, tasks
 from kpis.forms import ImportUploadForm
 from kpis.models import ImportBatch, Kpi
-from kpis.services import imports
+from kpis.selectors import batch_replaced_cells
+from kpis.services import followups, imports
 from kpis.services.imports import import_batch_create, import_batch_rerun, series_pending
-from okrs.roles import data_steward_required
+from kpis.services.undo import import_batch_undo
+from okrs.roles import actor_of, data_steward_required, is_data_steward
 
 HISTORY_PAGE_SIZE = 20
+REPLACED_SHOWN = 20
 # Where the progress bar stands at the start of each stage; reading is the long one on a big file.
 STAGE_PERCENT = {
     tasks.ImportStage.QUEUED: 3,
@@ -127,9 +131,43 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if batch.started_at and batch.finished_at:
         context["duration"] = _duration((batch.finished_at - batch.started_at).total_seconds())
     changed_measures = (batch.changes or {}).get("measures") or []
-    if batch.status == ImportBatch.Status.SUCCEEDED and changed_measures:
+    if batch.status in (ImportBatch.Status.SUCCEEDED, ImportBatch.Status.UNDONE) and changed_measures:
         context["kpis"] = Kpi.objects.filter(measures__id__in=changed_measures).distinct().order_by("name")
+    context.update(_undo_context(request, batch))
     return render(request, "kpis/import_detail.html", context)
+
+
+# Undoing an import (kpis.services.undo): the replaced cells it keeps, and the button for data stewards.
+
+
+def _undo_context(request: HttpRequest, batch: ImportBatch) -> dict[str, Any]:
+    if batch.dry_run or batch.status not in (ImportBatch.Status.SUCCEEDED, ImportBatch.Status.UNDONE):
+        return {}
+    return {
+        "replaced": batch_replaced_cells(batch=batch, limit=REPLACED_SHOWN),
+        "replaced_shown": REPLACED_SHOWN,
+        "can_undo": batch.status == ImportBatch.Status.SUCCEEDED and is_data_steward(request.user),
+    }
+
+
+@require_POST
+@data_steward_required
+def import_undo(request: HttpRequest, pk: int) -> HttpResponse:
+    """Undo a succeeded import, after the person ticked that they mean it."""
+    batch = get_object_or_404(ImportBatch, pk=pk)
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, "Tick the box to confirm the undo; nothing was changed.")
+        return redirect("import_detail", pk=batch.pk)
+    try:
+        import_batch_undo(batch=batch, actor=actor_of(request), on_commit=followups.key_results_enqueue)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except kombu.exceptions.OperationalError:
+        # Undone and committed, with its series; only the key results' hand-over failed.
+        messages.warning(request, "Import undone. Key results will catch up with the nightly recompute.")
+    else:
+        messages.success(request, "Import undone: its cells have their previous values again.")
+    return redirect("import_detail", pk=batch.pk)
 
 
 def _duration(seconds: float) -> str:
@@ -195,4 +233,5 @@ urlpatterns: list[URLPattern] = [
     path("imports/<int:pk>/", import_detail, name="import_detail"),
     path("imports/<int:pk>/start/", import_start, name="import_start"),
     path("imports/<int:pk>/progress/", import_progress_partial, name="import_progress"),
+    path("imports/<int:pk>/undo/", import_undo, name="import_undo"),
 ]

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kpis import charts
 from kpis.formatting import chart_format
 from kpis.forms import KpiForm, KpiTargetForm
+from kpis.history import kpi_history
 from kpis.models import Dimension, Kpi, Period, SeriesValue
 from kpis.periods import Grain, so_far
 from kpis.selectors import kpi_last_days, kpi_series_values, kpi_target_results, series_inputs
@@ -193,6 +194,7 @@ def _detail_context(request: HttpRequest, kpi: Kpi, target_form: KpiTargetForm) 
         "target_form": target_form,
         "benchmarks": list(kpi.benchmarks.all()),
         "related": list(kpi.related.order_by("name")),
+        "history": kpi_history(kpi=kpi),
     }
 
 

@@ -12,26 +12,13 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from okrs import kinds
-from okrs.models import Guardrail, KeyResult
+from okrs.models import SYSTEM_COMPUTED_FIELDS, Guardrail, KeyResult
 from okrs.services import evaluation
 from okrs.services.inputs import inputs_load
 from okrs.services.snapshots import progress_snapshots_rebuild_many, progress_snapshots_record
 
-COMPUTED_FIELDS = [
-    "baseline_value",
-    "baseline_source",
-    "baseline_read_from",
-    "target_value",
-    "target_source",
-    "current_value",
-    "progress",
-    "over_achievement",
-    "expected",
-    "status",
-    "forecast",
-    "guardrail_breached",
-    "computed_at",
-]
+# What the recompute writes: the figures only it computes, and a baseline and target it reads from the series.
+COMPUTED_FIELDS = ["baseline_value", "baseline_source", "target_value", "target_source", *SYSTEM_COMPUTED_FIELDS]
 
 
 # Key results per transaction in the nightly run.

@@ -22,6 +22,7 @@ from kpis.selectors import kpi_series_values
 from okrs import kinds, progress
 from okrs.calendar import fiscal_start
 from okrs.forms_planning import CheckInForm, InitiativeForm, InitiativeStatusForm, errors_onto
+from okrs.history import key_result_history
 from okrs.models import CheckIn, Initiative, KeyResult, Team
 from okrs.roles import okr_object
 from okrs.selectors import check_ins_for_key_result, progress_history, team_people
@@ -210,6 +211,7 @@ def _detail_context(
         "guardrails": list(key_result.guardrails.select_related("kpi", "dimension")),
         "snapshots": snapshots,
         "progress_chart": _progress_chart(snapshots) if len(snapshots) > 1 else None,
+        "history": key_result_history(key_result=key_result),
     }
 
 

@@ -20,6 +20,7 @@ from kpis.selectors import kpi_series_values
 from okrs import kinds
 from okrs.calendar import chosen_period, current_quarter, neighbours
 from okrs.forms_planning import GUARDRAIL_FIELDS, KeyResultForm, ObjectiveForm, errors_onto, key_result_initial
+from okrs.history import objective_history
 from okrs.models import KeyResult, Objective, Team
 from okrs.roles import can_plan, okr_object
 from okrs.scorecard.selector import objective_summary
@@ -155,7 +156,13 @@ def objective_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Objective “{objective.title}” saved.")
             return redirect(_planning_url(objective.period))
-    return render(request, "okrs/objective_form.html", {"nav": "planning", "form": form, "objective": objective})
+    context = {
+        "nav": "planning",
+        "form": form,
+        "objective": objective,
+        "history": objective_history(objective=objective),
+    }
+    return render(request, "okrs/objective_form.html", context)
 
 
 @require_POST

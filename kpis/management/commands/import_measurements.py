@@ -1,4 +1,4 @@
-"""`python manage.py import_measurements PATH [--dry-run] [--sheet NAME]`: import a file in the foreground."""
+"""`python manage.py import_measurements PATH [--dry-run] [--sheet NAME] [--replace] [--as USERNAME]`: import now."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 import kombu.exceptions
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from config.audit import acting_as, command_actor
 from kpis.models import ImportBatch
 from kpis.services.followups import key_results_enqueue
 from kpis.services.imports import import_batch_create, import_batch_process, import_batch_series_recompute
@@ -25,18 +26,31 @@ class Command(BaseCommand):
             action="store_true",
             help="for the file's measures and days, delete the cells stored at another set of dimensions",
         )
+        parser.add_argument("--as", dest="username", help="the account the import is recorded for (default: none)")
 
-    def handle(self, *args: Any, path: Path, dry_run: bool, sheet: str, replace: bool, **options: Any) -> None:
+    def handle(
+        self,
+        *args: Any,
+        path: Path,
+        dry_run: bool,
+        sheet: str,
+        replace: bool = False,
+        username: str | None = None,
+        **options: Any,
+    ) -> None:
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
-        batch = import_batch_create(
-            path_or_file=path,
-            filename=path.name,
-            source=ImportBatch.Source.COMMAND,
-            dry_run=dry_run,
-            sheet=sheet,
-            replace=replace,
-        )
+        user = command_actor(username)
+        with acting_as(user):
+            batch = import_batch_create(
+                path_or_file=path,
+                filename=path.name,
+                source=ImportBatch.Source.COMMAND,
+                created_by=user,
+                dry_run=dry_run,
+                sheet=sheet,
+                replace=replace,
+            )
         batch = import_batch_process(batch=batch)
         if batch.status == ImportBatch.Status.FAILED:
             for error in batch.errors:
