@@ -43,3 +43,23 @@ TEAM = {
         {"username": "omar", "name": "Omar Agent", "role": "viewer"},
     ],
 }
+
+IMPORT_BATCH = {
+    "id": 42,
+    "url": "https://pacer.example.com/api/v1/imports/42/",
+    "source": "api",
+    "filename": "api-push.csv",
+    "file_format": "wide",
+    "dry_run": False,
+    "status": "succeeded",
+    "state": "recomputing",
+    "progress": {"stage": "recomputing", "rows": 2, "percent": 85},
+    "created_at": "2026-12-02T06:00:03Z",
+    "created_by": "sam",
+    "started_at": "2026-12-02T06:00:03Z",
+    "finished_at": "2026-12-02T06:00:03Z",
+    "series_recomputed_at": None,
+    "rows_read": 2,
+    "cells": {"inserted": 4, "updated": 0, "unchanged": 0},
+    "errors": [],
+}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 
-from okrs.api import pages, views
+from okrs.api import imports, pages, views
 
 v1: list[URLPattern | URLResolver] = [
     path("schema/", SpectacularJSONAPIView.as_view(), name="api_schema"),
@@ -15,6 +15,9 @@ v1: list[URLPattern | URLResolver] = [
     path("tokens/<int:pk>/", views.TokenDetail.as_view(), name="api_token_detail"),
     path("teams/", views.TeamList.as_view(), name="api_team_list"),
     path("teams/<int:pk>/", views.TeamDetail.as_view(), name="api_team_detail"),
+    path("measurements/", imports.MeasurementPush.as_view(), name="api_measurement_push"),
+    path("imports/", imports.ImportList.as_view(), name="api_import_list"),
+    path("imports/<int:pk>/", imports.ImportDetail.as_view(), name="api_import_detail"),
     path("", include("kpis.api.urls")),
 ]
 
