@@ -362,6 +362,13 @@ SPECTACULAR_SETTINGS = {
         "AccessTokenStateEnum": "okrs.models.AccessToken.State",
         "AccessTokenScopeEnum": "okrs.models.AccessToken.Scope",
         "GrainEnum": "kpis.periods.Grain",
+        # api2
+        "ObjectiveStateEnum": "okrs.models.Objective.State",
+        "InitiativeStateEnum": "okrs.models.Initiative.State",
+        "KeyResultStatusEnum": "okrs.models.Status",
+        "KeyResultDirectionEnum": "okrs.models.KeyResult.KrDirection",
+        "ImportStatusEnum": "kpis.models.ImportBatch.Status",
+        "ImportStateEnum": "kpis.import_state.State.ALL",
     },
 }
 

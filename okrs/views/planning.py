@@ -10,7 +10,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
@@ -24,13 +23,10 @@ from kpis.services.calendar import period_for_label
 from okrs.forms_planning import GUARDRAIL_FIELDS, KeyResultForm, ObjectiveForm, errors_onto, key_result_initial
 from okrs.models import KeyResult, Objective, Team
 from okrs.selectors import objective_progress, objectives_for_user, teams_editable_by, teams_for_user
-from okrs.services.activity import initiative_create
 from okrs.services.inputs import span_of
 from okrs.services.objectives import (
     current_quarter,
-    guardrail_create,
-    key_result_create,
-    key_result_update,
+    key_result_save,
     objective_create,
     objective_state_set,
     objective_update,
@@ -202,20 +198,13 @@ def objective_state(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _key_result_save(form: KeyResultForm, objective: Objective, key_result: KeyResult | None) -> KeyResult:
     """The key result with its guardrail and initiatives, all or nothing."""
-    with transaction.atomic():
-        if key_result is None:
-            key_result = key_result_create(objective=objective, **form.key_result_fields())
-        else:
-            key_result = key_result_update(key_result=key_result, **form.key_result_fields())
-        guardrail = form.guardrail()
-        if guardrail is not None:
-            guardrail_create(
-                key_result=key_result, dimension=key_result.dimension, member=key_result.member, **guardrail
-            )
-        if "initiatives" in form.fields:
-            for title in form.initiative_titles():
-                initiative_create(key_result=key_result, title=title)
-    return key_result
+    return key_result_save(
+        objective=objective,
+        key_result=key_result,
+        fields=form.key_result_fields(),
+        guardrail=form.guardrail(),
+        initiative_titles=form.initiative_titles() if "initiatives" in form.fields else (),
+    )
 
 
 def _key_result_form_page(
