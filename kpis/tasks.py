@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
+import kombu.exceptions
 from celery import Task, current_app, shared_task
 from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from django.conf import settings
@@ -34,6 +35,20 @@ IMPORT_LOCK_CLASS = recovery.IMPORT_LOCK_CLASS
 BUSY_RETRY_SECONDS = 10
 # Key results read the series; the okrs app owns their task. Named, not imported, so that kpis needs no okrs.
 KEY_RESULTS_TASK = "okrs.key_results_recompute_for_kpis"
+# Webhooks are the okrs app's too: told when an import has ended.
+IMPORT_ENDED_TASK = "okrs.webhooks_import_event"
+
+
+def import_ended_notify(batch_id: int) -> None:
+    """Once the batch's end has committed, hand it to the webhooks (import.finished / import.failed)."""
+    transaction.on_commit(partial(_import_ended_send, batch_id))
+
+
+def _import_ended_send(batch_id: int) -> None:
+    try:
+        current_app.signature(IMPORT_ENDED_TASK, args=[batch_id]).delay()
+    except kombu.exceptions.OperationalError:
+        logger.warning("Import batch %s ended; its webhooks could not be queued.", batch_id)
 
 
 class ImportStage:
@@ -156,7 +171,10 @@ def import_batch_process_task(self: Task, batch_id: int) -> str:
             # Raised inside the import, whose transaction has rolled back: the batch can be failed right here.
             recovery.import_batch_fail(batch_id=batch_id, message=_why_stopped(error))
             import_progress_clear(batch_id)
+            import_ended_notify(batch_id)
             return ImportBatch.Status.FAILED
+        if batch.status in imports.FINISHED:
+            import_ended_notify(batch_id)
         if imports.series_pending(batch):
             import_progress_report(batch_id, ImportStage.RECOMPUTING, batch.rows_read)
             transaction.on_commit(partial(series_recompute_for_batch_task.delay, batch.pk))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver
 
-from okrs.views import dashboard, key_results, people, planning, scorecard, teams
+from okrs.views import dashboard, key_results, people, planning, scorecard, teams, webhooks
 
 urlpatterns: list[URLPattern | URLResolver] = [
     *dashboard.urlpatterns,
@@ -11,4 +11,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     *scorecard.urlpatterns,
     *people.urlpatterns,
     *teams.urlpatterns,
+    *webhooks.urlpatterns,
 ]

@@ -281,6 +281,7 @@ class MeasurementPush(APIView):
         except push.PushRejected as rejected:
             raise _rejected(rejected.errors) from None
         _series_enqueue(batch.pk)
+        tasks.import_ended_notify(batch.pk)
         return self._accepted(respond(batch), replayed=False)
 
     def _accepted(self, body: dict[str, Any], *, replayed: bool) -> Response:
