@@ -15,7 +15,6 @@ from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
-import kombu.exceptions
 from celery import Task, current_app, shared_task
 from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from django.conf import settings
@@ -25,6 +24,7 @@ from django.db import connection, transaction
 from config.celery import RELIABLE_TASK, RETRIED_ERRORS
 from kpis.models import ImportBatch
 from kpis.services import imports, recovery, series
+from kpis.signals import import_ended
 
 logger = logging.getLogger(__name__)
 
@@ -35,20 +35,11 @@ IMPORT_LOCK_CLASS = recovery.IMPORT_LOCK_CLASS
 BUSY_RETRY_SECONDS = 10
 # Key results read the series; the okrs app owns their task. Named, not imported, so that kpis needs no okrs.
 KEY_RESULTS_TASK = "okrs.key_results_recompute_for_kpis"
-# Webhooks are the okrs app's too: told when an import has ended.
-IMPORT_ENDED_TASK = "okrs.webhooks_import_event"
 
 
 def import_ended_notify(batch_id: int) -> None:
-    """Once the batch's end has committed, hand it to the webhooks (import.finished / import.failed)."""
-    transaction.on_commit(partial(_import_ended_send, batch_id))
-
-
-def _import_ended_send(batch_id: int) -> None:
-    try:
-        current_app.signature(IMPORT_ENDED_TASK, args=[batch_id]).delay()
-    except kombu.exceptions.OperationalError:
-        logger.warning("Import batch %s ended; its webhooks could not be queued.", batch_id)
+    """Tell the apps listening (the okrs webhooks) that the batch has ended; they add to the current transaction."""
+    import_ended.send(sender=ImportBatch, batch_id=batch_id)
 
 
 class ImportStage:

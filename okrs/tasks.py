@@ -19,7 +19,7 @@ from okrs.services.recompute import (
     progress_snapshots_rebuild_for,
 )
 from okrs.services.snapshots import progress_snapshots_write
-from okrs.services.webhooks import DeliveryFailed, webhook_deliver, webhooks_import_event
+from okrs.services.webhooks import DeliveryFailed, webhook_deliver
 
 # Another worker holding a key result is finishing the same computation: look again shortly.
 _BUSY_RETRY_SECONDS = 5
@@ -95,9 +95,3 @@ def webhook_deliver_task(self: Task, delivery_id: int) -> str | None:
     """Send one webhook delivery; retried with backoff (5 s doubling, up to 10 min) until the last try fails it."""
     delivery = webhook_deliver(delivery_id=delivery_id, last_try=self.request.retries >= (self.max_retries or 0))
     return None if delivery is None else delivery.state
-
-
-@shared_task(name="okrs.webhooks_import_event", **RELIABLE_TASK)
-def webhooks_import_event_task(batch_id: int) -> None:
-    """An import finished or failed (kpis.tasks names this task): tell the webhooks that picked the event."""
-    webhooks_import_event(batch_id=batch_id)

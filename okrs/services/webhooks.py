@@ -169,6 +169,11 @@ def webhooks_import_event(*, batch_id: int) -> list[WebhookDelivery]:
     return webhook_event(event=event, data=data)
 
 
+def webhooks_import_ended(*, batch_id: int, **signal: Any) -> None:
+    """The receiver of kpis.signals.import_ended."""
+    webhooks_import_event(batch_id=batch_id)
+
+
 def webhooks_status_changed(*, changes: list[tuple[KeyResult, str]]) -> None:
     """`key_result.status_changed` for each key result whose status moved: (key result as now, status before)."""
     items = []
