@@ -369,6 +369,7 @@ SPECTACULAR_SETTINGS = {
         "KeyResultDirectionEnum": "okrs.models.KeyResult.KrDirection",
         "ImportStatusEnum": "kpis.models.ImportBatch.Status",
         "ImportStateEnum": "kpis.import_state.State.ALL",
+        "KpiStatusEnum": ["green", "amber", "red"],
     },
 }
 

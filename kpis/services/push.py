@@ -69,24 +69,16 @@ def push_replay(*, user: User, key: str, digest: str) -> PushKey | None:
 
 def records_as_csv(records: Sequence[Mapping[str, Any]]) -> bytes:
     """The CSV file the records stand for: every key of any record is a column, in the order first seen."""
-    columns: dict[str, None] = {}
+    columns: dict[str, Any] = {}
     for record in records:
-        columns.update(dict.fromkeys(record))
+        columns.update(record)
     header = list(columns)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
-    cell = _cell
-    writer.writerows([cell(record.get(name)) for name in header] for record in records)
+    # The csv module writes None as an empty cell (no value) and numbers as Python prints them.
+    writer.writerows([record.get(name) for name in header] for record in records)
     return out.getvalue().encode()
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if value is True or value is False:
-        return "true" if value else "false"
-    return str(value) if not isinstance(value, float) else repr(value)
 
 
 class _Repeat(Exception):

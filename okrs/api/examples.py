@@ -154,3 +154,64 @@ INITIATIVE = {
     "status": "planned",
     "due_date": None,
 }
+
+SCORECARD = {
+    "period": {"label": "2026-Q1", "grain": "quarter", "start": "2026-01-01", "end": "2026-04-01"},
+    "team": None,
+    "kpis": [
+        {
+            "kpi": "contact_escalation_rate",
+            "name": "Contact Escalation Rate",
+            "unit": "percent",
+            "dimension": "team",
+            "member": "Tier 1",
+            "actual": 10.0,
+            "target": 12.0,
+            "target_low": None,
+            "target_high": None,
+            "target_source": "kpi target",
+            "status": "green",
+            "previous_period": "2025-Q4",
+            "previous": 12.4,
+            "change": -2.4,
+            "change_is": "better",
+            "trend": [{"label": "2025-Q4", "value": 12.4}, {"label": "2026-Q1", "value": 10.0}],
+        }
+    ],
+    "kpi_counts": {"green": 1, "amber": 0, "red": 0, "none": 0},
+    "objectives": [
+        {
+            "id": 12,
+            "title": "Fewer escalations from Tier 1",
+            "team": "Tier 1",
+            "state": "active",
+            "progress": 42.6,
+            "expected": 40.0,
+            "status": "on_track",
+            "guardrail_breached": False,
+            "key_results": [
+                {
+                    "id": 31,
+                    "title": "Escalation rate 20 % lower than last quarter",
+                    "kind": "kpi_relative",
+                    "current_value": 11.8,
+                    "target_value": 10.32,
+                    "progress": 42.6,
+                    "expected": 40.0,
+                    "status": "on_track",
+                    "guardrail_breached": False,
+                }
+            ],
+        }
+    ],
+    "rollup": {
+        "objectives": 1,
+        "key_results": 1,
+        "on_track": 1,
+        "at_risk": 0,
+        "off_track": 0,
+        "no_data": 0,
+        "progress": 42.6,
+        "expected": 40.0,
+    },
+}

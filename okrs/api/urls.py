@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 
-from okrs.api import imports, okrs, pages, views
+from okrs.api import imports, okrs, pages, scorecard, views
 
 v1: list[URLPattern | URLResolver] = [
     path("schema/", SpectacularJSONAPIView.as_view(), name="api_schema"),
@@ -25,6 +25,7 @@ v1: list[URLPattern | URLResolver] = [
     path("key-results/<int:pk>/check-ins/", okrs.CheckInList.as_view(), name="api_check_in_list"),
     path("key-results/<int:pk>/initiatives/", okrs.InitiativeList.as_view(), name="api_initiative_list"),
     path("initiatives/<int:pk>/", okrs.InitiativeDetail.as_view(), name="api_initiative_detail"),
+    path("scorecard/", scorecard.ScorecardView.as_view(), name="api_scorecard"),
     path("", include("kpis.api.urls")),
 ]
 
