@@ -170,13 +170,13 @@ def _data_ensure() -> str:
     from okrs.api.services import access_token_create
     from okrs.models import AccessToken
 
-    if Measure.objects.count() < ROWS:
+    if Measure.objects.filter(key__startswith="bench_measure_").count() < ROWS:
         Measure.objects.bulk_create(
             [Measure(key=f"bench_measure_{n:03}", name=f"Bench measure {n}", unit="contacts") for n in range(ROWS)],
             ignore_conflicts=True,
         )
-    if Kpi.objects.count() < ROWS:
-        measures = list(Measure.objects.order_by("key")[:ROWS])
+    if Kpi.objects.filter(key__startswith="bench_kpi_").count() < ROWS:
+        measures = list(Measure.objects.filter(key__startswith="bench_measure_").order_by("key"))
         kpis = Kpi.objects.bulk_create(
             [
                 Kpi(key=f"bench_kpi_{n:03}", name=f"Bench KPI {n}", category=f"Category {n % 4}", formula="a / b")
@@ -184,7 +184,7 @@ def _data_ensure() -> str:
             ],
             ignore_conflicts=True,
         )
-        kpis = list(Kpi.objects.order_by("key"))
+        kpis = list(Kpi.objects.filter(key__startswith="bench_kpi_").order_by("key"))
         for n, kpi in enumerate(kpis):
             kpi.measures.set([measures[n], measures[(n + 1) % ROWS]])
             kpi.related.set([kpis[(n + 1) % ROWS]])

@@ -17,10 +17,9 @@ import kombu.exceptions
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import Http404
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -38,6 +37,7 @@ from kpis.services import push
 from kpis.services.imports import import_batch_create
 from okrs.api import examples
 from okrs.api.permissions import IsDataSteward
+from okrs.api.views import NotFoundNamed
 from okrs.models import AccessToken
 
 logger = logging.getLogger(__name__)
@@ -412,11 +412,7 @@ class ImportList(_Imports, generics.ListCreateAPIView[ImportBatch]):
     "problem with the file's line and column.",
     examples=[OpenApiExample("A batch", value=examples.IMPORT_BATCH, response_only=True)],
 )
-class ImportDetail(_Imports, generics.RetrieveAPIView[ImportBatch]):
+class ImportDetail(_Imports, NotFoundNamed, generics.RetrieveAPIView[ImportBatch]):
     serializer_class = ImportBatchSerializer
 
-    def get_object(self) -> ImportBatch:
-        try:
-            return super().get_object()
-        except Http404:
-            raise NotFound(f"No import with the id {self.kwargs['pk']}.") from None
+    noun = "import"

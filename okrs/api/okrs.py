@@ -16,7 +16,6 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
@@ -30,6 +29,7 @@ from kpis.models import Dimension, Kpi
 from okrs.api import examples
 from okrs.api.filters import KeyResultFilter, ObjectiveFilter
 from okrs.api.permissions import can_write_team, objectives_visible_to
+from okrs.api.views import NotFoundNamed
 from okrs.forms_planning import CheckInForm, InitiativeForm, InitiativeStatusForm, KeyResultForm, ObjectiveForm
 from okrs.forms_planning import key_result_initial as form_initial
 from okrs.models import CheckIn, Guardrail, Initiative, KeyResult, Membership, Objective
@@ -356,18 +356,14 @@ class ObjectiveList(generics.ListCreateAPIView[Objective]):
         ],
     ),
 )
-class ObjectiveDetail(generics.RetrieveAPIView[Objective]):
+class ObjectiveDetail(NotFoundNamed, generics.RetrieveAPIView[Objective]):
     serializer_class = ObjectiveSerializer
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Objective]:
         return _objectives(self.request.user)
 
-    def get_object(self) -> Objective:
-        try:
-            return super().get_object()
-        except Http404:
-            raise NotFound(f"No objective with the id {self.kwargs['pk']}, or not one you may see.") from None
+    noun = "objective"
 
     def patch(self, request: Request, pk: int) -> Response:
         objective = self.get_object()
@@ -516,18 +512,14 @@ class KeyResultList(generics.ListCreateAPIView[KeyResult]):
         ],
     ),
 )
-class KeyResultDetail(generics.RetrieveAPIView[KeyResult]):
+class KeyResultDetail(NotFoundNamed, generics.RetrieveAPIView[KeyResult]):
     serializer_class = KeyResultSerializer
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[KeyResult]:
         return _key_results(self.request.user)
 
-    def get_object(self) -> KeyResult:
-        try:
-            return super().get_object()
-        except Http404:
-            raise NotFound(f"No key result with the id {self.kwargs['pk']}, or not one you may see.") from None
+    noun = "key result"
 
     def patch(self, request: Request, pk: int) -> Response:
         key_result = self.get_object()
@@ -654,7 +646,7 @@ class InitiativeList(_UnderKeyResult, generics.ListCreateAPIView[Initiative]):
         ],
     ),
 )
-class InitiativeDetail(generics.RetrieveAPIView[Initiative]):
+class InitiativeDetail(NotFoundNamed, generics.RetrieveAPIView[Initiative]):
     serializer_class = InitiativeSerializer
     http_method_names = ["get", "patch", "head", "options"]
 
@@ -662,11 +654,7 @@ class InitiativeDetail(generics.RetrieveAPIView[Initiative]):
         visible = _key_results(self.request.user).values("pk")
         return Initiative.objects.filter(key_result__in=visible).select_related("owner", "key_result__objective")
 
-    def get_object(self) -> Initiative:
-        try:
-            return super().get_object()
-        except Http404:
-            raise NotFound(f"No initiative with the id {self.kwargs['pk']}, or not one you may see.") from None
+    noun = "initiative"
 
     def patch(self, request: Request, pk: int) -> Response:
         initiative = self.get_object()
