@@ -320,6 +320,8 @@ CACHES = {
 INSTALLED_APPS += ["django.contrib.humanize", "django_filters", "drf_spectacular", "drf_spectacular_sidecar"]
 # Largest JSON body the API reads; a bigger one answers 413 before it is parsed.
 API_MAX_REQUEST_BYTES = env_int("API_MAX_REQUEST_BYTES", 10 * 1024 * 1024, minimum=1024)
+# api2: the measurement push takes larger bodies (100,000 cells as long records are about 7 MB).
+API_MAX_PUSH_BYTES = env_int("API_MAX_PUSH_BYTES", 50 * 1024 * 1024, minimum=1024)
 REST_FRAMEWORK = {
     # A Bearer token first, so that a request without credentials is a 401 with its challenge, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -334,7 +336,10 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "kpis.api.filtering.StrictOrderingFilter",
     ],
-    "DEFAULT_THROTTLE_RATES": {"tokens": env_str("API_THROTTLE_TOKENS", "30/minute")},
+    "DEFAULT_THROTTLE_RATES": {
+        "tokens": env_str("API_THROTTLE_TOKENS", "30/minute"),
+        "push": env_str("API_THROTTLE_PUSH", "60/minute"),
+    },
     "DEFAULT_SCHEMA_CLASS": "kpis.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "kpis.api.errors.exception_handler",
     # JSON only: no ?format= switch, no browsable renderer (the docs page is the browsable part).
@@ -363,6 +368,14 @@ SPECTACULAR_SETTINGS = {
         "AccessTokenStateEnum": "okrs.models.AccessToken.State",
         "AccessTokenScopeEnum": "okrs.models.AccessToken.Scope",
         "GrainEnum": "kpis.periods.Grain",
+        # api2
+        "ObjectiveStateEnum": "okrs.models.Objective.State",
+        "InitiativeStateEnum": "okrs.models.Initiative.State",
+        "KeyResultStatusEnum": "okrs.models.Status",
+        "KeyResultDirectionEnum": "okrs.models.KeyResult.KrDirection",
+        "ImportStatusEnum": "kpis.models.ImportBatch.Status",
+        "ImportStateEnum": "kpis.import_state.State.ALL",
+        "KpiStatusEnum": ["green", "amber", "red"],
     },
 }
 

@@ -518,3 +518,25 @@ class KpiTarget(models.Model):
         }
         if errors:
             raise ValidationError(errors)
+
+
+class PushKey(models.Model):
+    """An `Idempotency-Key` a client sent with a measurement push, and the answer it got.
+
+    A retried push with the same key (and the same body) is answered from here, so its cells are applied once; the
+    same key with another body is refused. Only pushes that were applied are kept: a refused one changed nothing,
+    and sending it again gives the same refusal.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    body_digest = models.CharField(max_length=64, help_text="SHA-256 of the request body")
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="+")
+    response = models.JSONField(help_text="The body of the 202 the push was answered with")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="push_key_once_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.key} → batch {self.batch_id}"

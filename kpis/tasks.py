@@ -25,6 +25,7 @@ from django.db import connection, transaction
 from config.celery import RELIABLE_TASK, RETRIED_ERRORS
 from kpis.models import ImportBatch
 from kpis.services import followups, imports, recovery, series
+from kpis.signals import import_ended
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,11 @@ logger = logging.getLogger(__name__)
 IMPORT_LOCK_CLASS = recovery.IMPORT_LOCK_CLASS
 # Another worker holds the batch (or a killed worker's session still does, until PostgreSQL notices): look again.
 BUSY_RETRY_SECONDS = 10
+
+
+def import_ended_notify(batch_id: int) -> None:
+    """Tell the apps listening (the okrs webhooks) that the batch has ended; they add to the current transaction."""
+    import_ended.send(sender=ImportBatch, batch_id=batch_id)
 
 
 class ImportStage:
@@ -148,7 +154,10 @@ def import_batch_process_task(self: Task, batch_id: int) -> str:
             # Raised inside the import, whose transaction has rolled back: the batch can be failed right here.
             recovery.import_batch_fail(batch_id=batch_id, message=_why_stopped(error))
             import_progress_clear(batch_id)
+            import_ended_notify(batch_id)
             return ImportBatch.Status.FAILED
+        if batch.status in imports.FINISHED:
+            import_ended_notify(batch_id)
         if imports.series_pending(batch):
             import_progress_report(batch_id, ImportStage.RECOMPUTING, batch.rows_read)
             transaction.on_commit(partial(series_recompute_for_batch_task.delay, batch.pk))

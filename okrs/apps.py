@@ -19,6 +19,11 @@ class OkrsConfig(AppConfig):
         if user_logged_in.disconnect(update_last_login, dispatch_uid="update_last_login"):
             user_logged_in.connect(_last_login_unrecorded, dispatch_uid="update_last_login")
 
+        from kpis.signals import import_ended
+        from okrs.services.webhooks import webhooks_import_ended
+
+        import_ended.connect(webhooks_import_ended, dispatch_uid="okrs.webhooks_import_ended")
+
 
 def _last_login_unrecorded(sender: Any, user: Any, **kwargs: Any) -> None:
     from django.contrib.auth.models import update_last_login

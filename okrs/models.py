@@ -516,3 +516,66 @@ register(
     excluded_fields=["password", "last_login"],
     get_user=history_user,
 )
+
+
+class Webhook(models.Model):
+    """An org admin's subscription: Pacer POSTs the events picked to the URL, signed with the webhook's secret."""
+
+    class Event(models.TextChoices):
+        IMPORT_FINISHED = "import.finished", "An import finished"
+        IMPORT_FAILED = "import.failed", "An import failed"
+        KEY_RESULT_STATUS_CHANGED = "key_result.status_changed", "A key result's status changed"
+        CHECK_IN_ADDED = "check_in.added", "A check-in was added"
+
+    url = models.URLField(max_length=500, help_text="Where the events are POSTed, http:// or https://.")
+    events = models.JSONField(default=list, help_text="The events sent, from Webhook.Event.")
+    # Kept as it is (not a digest): every delivery is signed with it. Shown to org admins on the webhooks page.
+    secret = models.CharField(max_length=64, editable=False)
+    description = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.CheckConstraint(condition=~Q(events=[]), name="webhook_has_an_event")]
+
+    def __str__(self) -> str:
+        return self.url
+
+    def clean(self) -> None:
+        events = self.events if isinstance(self.events, list) else None
+        if not events:
+            raise ValidationError({"events": "Pick at least one event."})
+        unknown = sorted(set(map(str, events)) - set(self.Event.values))
+        if unknown:
+            raise ValidationError({"events": f"Unknown event {', '.join(unknown)}."})
+
+
+class WebhookDelivery(models.Model):
+    """One event sent (or being sent) to one webhook, with what its receiver answered."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=40, choices=Webhook.Event.choices)
+    payload = models.JSONField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    response_code = models.PositiveSmallIntegerField(null=True, blank=True, help_text="The last attempt's HTTP status")
+    error = models.CharField(max_length=500, blank=True, help_text="Why the last attempt failed")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "webhook deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.webhook.url} ({self.state})"

@@ -9,7 +9,7 @@ from celery import Task, shared_task
 from django.db import transaction
 from django.utils import timezone
 
-from config.celery import RELIABLE_TASK
+from config.celery import RELIABLE_TASK, RETRIED_ERRORS
 from okrs.models import KeyResult
 from okrs.services.recompute import (
     KeyResultBusy,
@@ -19,6 +19,7 @@ from okrs.services.recompute import (
     progress_snapshots_rebuild_for,
 )
 from okrs.services.snapshots import progress_snapshots_write
+from okrs.services.webhooks import DeliveryFailed, webhook_deliver
 
 # Another worker holding a key result is finishing the same computation: look again shortly.
 _BUSY_RETRY_SECONDS = 5
@@ -85,3 +86,12 @@ def key_results_recompute_all_task() -> None:
     result = key_results_recompute_all()
     progress_snapshots_write(day=timezone.localdate())
     _enqueue_busy(result.busy)
+
+
+@shared_task(
+    name="okrs.webhook_deliver", bind=True, **(RELIABLE_TASK | {"autoretry_for": (DeliveryFailed, *RETRIED_ERRORS)})
+)
+def webhook_deliver_task(self: Task, delivery_id: int) -> str | None:
+    """Send one webhook delivery; retried with backoff (5 s doubling, up to 10 min) until the last try fails it."""
+    delivery = webhook_deliver(delivery_id=delivery_id, last_try=self.request.retries >= (self.max_retries or 0))
+    return None if delivery is None else delivery.state

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver
 
-from okrs.views import audit, dashboard, key_results, objectives, people, planning, scorecard, teams
+from okrs.views import audit, dashboard, key_results, objectives, people, planning, scorecard, teams, webhooks
 
 urlpatterns: list[URLPattern | URLResolver] = [
     *dashboard.urlpatterns,
@@ -13,4 +13,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     *people.urlpatterns,
     *teams.urlpatterns,
     *audit.urlpatterns,
+    *webhooks.urlpatterns,
 ]

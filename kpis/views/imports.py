@@ -15,53 +15,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kpis import previews, tasks
 from kpis.forms import ImportUploadForm
+from kpis.import_state import State, batches_progress, steps
 from kpis.models import ImportBatch, Kpi
 from kpis.selectors import batch_replaced_cells
 from kpis.services import followups, imports
-from kpis.services.imports import import_batch_create, import_batch_rerun, series_pending
+from kpis.services.imports import import_batch_create, import_batch_rerun
 from kpis.services.undo import import_batch_undo
 from okrs.roles import actor_of, data_steward_required, is_data_steward
 
 HISTORY_PAGE_SIZE = 20
 REPLACED_SHOWN = 20
-# Where the progress bar stands at the start of each stage; reading is the long one on a big file.
-STAGE_PERCENT = {
-    tasks.ImportStage.QUEUED: 3,
-    tasks.ImportStage.READING: 10,
-    tasks.ImportStage.CHECKING: 60,
-    tasks.ImportStage.WRITING: 70,
-    tasks.ImportStage.RECOMPUTING: 85,
-}
-STAGES = [
-    (tasks.ImportStage.READING, "Reading"),
-    (tasks.ImportStage.CHECKING, "Checking"),
-    (tasks.ImportStage.WRITING, "Writing"),
-    (tasks.ImportStage.RECOMPUTING, "Recomputing series"),
-]
-
-
-class State:
-    """What a batch looks like to a person: the stored status, refined by the progress the worker reports."""
-
-    NOT_STARTED = "not_started"
-    QUEUED = "queued"
-    RUNNING = "running"
-    RECOMPUTING = "recomputing"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-
-    IN_PROGRESS = (QUEUED, RUNNING, RECOMPUTING)
-
-
-def _state(batch: ImportBatch, progress: dict[str, Any] | None) -> str:
-    stage = (progress or {}).get("stage")
-    if batch.status == ImportBatch.Status.PENDING:
-        return State.QUEUED if stage else State.NOT_STARTED
-    if batch.status == ImportBatch.Status.RUNNING:
-        return State.RUNNING
-    if series_pending(batch):
-        return State.RECOMPUTING
-    return str(batch.status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -84,39 +47,22 @@ def import_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(ImportBatch.objects.select_related("created_by"), HISTORY_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    progress = tasks.import_progress([batch.pk for batch in page])
-    history = [(batch, _state(batch, progress.get(batch.pk))) for batch in page]
+    progress = batches_progress(list(page))
+    history = [(batch, progress[batch.pk].state) for batch in page]
     context = {"nav": "imports", "form": form, "page": page, "history": history}
     return render(request, "kpis/import_list.html", context, status=400 if form.errors else 200)
 
 
-def _steps(stage: str) -> list[tuple[str, str]]:
-    """Each stage's label and whether it is done, current or still to come."""
-    keys = [key for key, _ in STAGES]
-    current = keys.index(stage) if stage in keys else -1
-    return [
-        (label, "done" if index < current else "current" if index == current else "todo")
-        for index, (_, label) in enumerate(STAGES)
-    ]
-
-
 def _batch_context(batch: ImportBatch) -> dict[str, Any]:
-    progress = tasks.import_progress([batch.pk]).get(batch.pk) or {}
-    state = _state(batch, progress)
-    stage = progress.get("stage", "")
-    if state == State.RUNNING and not stage:
-        # Running on a worker whose reports have not arrived, or have expired: at least it has started reading.
-        stage = tasks.ImportStage.READING
-    elif state == State.RECOMPUTING:
-        stage = tasks.ImportStage.RECOMPUTING
+    progress = batches_progress([batch])[batch.pk]
     return {
         "batch": batch,
-        "state": state,
-        "in_progress": state in State.IN_PROGRESS,
-        "stage": stage,
-        "steps": _steps(stage),
-        "rows_so_far": progress.get("rows", 0),
-        "percent": STAGE_PERCENT.get(stage, 0),
+        "state": progress.state,
+        "in_progress": progress.in_progress,
+        "stage": progress.stage,
+        "steps": steps(progress.stage),
+        "rows_so_far": progress.rows,
+        "percent": progress.percent,
         "other_granularity": any(imports.REPLACE_HINT in str(error.get("message")) for error in batch.errors),
     }
 

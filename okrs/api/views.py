@@ -33,7 +33,7 @@ from okrs.api.services import access_token_create, access_token_revoke
 from okrs.models import AccessToken, Membership, Team
 
 
-class _NotFoundNamed:
+class NotFoundNamed:
     # Detail views say what they could not find instead of DRF's generic sentence.
 
     noun = "object"
@@ -134,7 +134,7 @@ class TokenList(_Tokens, generics.ListCreateAPIView[AccessToken]):
         description="From now on the token answers 401 `token_revoked`. Revoking it again changes nothing.",
     ),
 )
-class TokenDetail(_Tokens, _NotFoundNamed, generics.RetrieveDestroyAPIView[AccessToken]):
+class TokenDetail(_Tokens, NotFoundNamed, generics.RetrieveDestroyAPIView[AccessToken]):
     serializer_class = AccessTokenSerializer
     noun = "token"
 
@@ -160,7 +160,7 @@ class TeamList(generics.ListAPIView[Team]):
 
 
 @read_endpoint("Get a team", examples.TEAM)
-class TeamDetail(_NotFoundNamed, generics.RetrieveAPIView[Team]):
+class TeamDetail(NotFoundNamed, generics.RetrieveAPIView[Team]):
     serializer_class = TeamSerializer
     noun = "team"
 

@@ -14,6 +14,7 @@ from okrs.models import CheckIn, Initiative, KeyResult
 from okrs.services.fields import fields_set
 from okrs.services.recompute import key_result_recompute
 from okrs.services.snapshots import progress_snapshots_rebuild
+from okrs.services.webhooks import webhooks_check_in_added
 
 
 @transaction.atomic
@@ -65,6 +66,7 @@ def check_in_create(
     )
     check_in.full_clean()
     check_in.save()
+    webhooks_check_in_added(check_in=check_in)
     if value is not None:
         key_result = key_result_recompute(key_result=key_result)
         # A check-in dated in the past changes the history from that day on.

@@ -12,6 +12,7 @@ from kpis.models import Dimension, Kpi, Period
 from okrs import kinds
 from okrs.calendar import current_quarter
 from okrs.models import Guardrail, KeyResult, Membership, Objective, Team
+from okrs.services.activity import initiative_create
 from okrs.services.fields import fields_set
 from okrs.services.recompute import key_result_recompute
 
@@ -216,3 +217,27 @@ def guardrail_create(
     if recompute:
         key_result_recompute(key_result=key_result)
     return guardrail
+
+
+@transaction.atomic
+def key_result_save(
+    *,
+    objective: Objective,
+    key_result: KeyResult | None,
+    fields: dict[str, Any],
+    guardrail: dict[str, Any] | None = None,
+    initiative_titles: list[str] | tuple[str, ...] = (),
+) -> KeyResult:
+    """Create (`key_result` None) or change a key result with its new guardrail and initiatives, all or nothing.
+
+    The planning page and the API both save through here.
+    """
+    if key_result is None:
+        key_result = key_result_create(objective=objective, **fields)
+    else:
+        key_result = key_result_update(key_result=key_result, **fields)
+    if guardrail is not None:
+        guardrail_create(key_result=key_result, dimension=key_result.dimension, member=key_result.member, **guardrail)
+    for title in initiative_titles:
+        initiative_create(key_result=key_result, title=title)
+    return key_result

@@ -16,6 +16,7 @@ from okrs.models import SYSTEM_COMPUTED_FIELDS, Guardrail, KeyResult
 from okrs.services import evaluation
 from okrs.services.inputs import inputs_load
 from okrs.services.snapshots import progress_snapshots_rebuild_many, progress_snapshots_record
+from okrs.services.webhooks import webhooks_status_changed
 
 # What the recompute writes: the figures only it computes, and a baseline and target it reads from the series.
 COMPUTED_FIELDS = ["baseline_value", "baseline_source", "target_value", "target_source", *SYSTEM_COMPUTED_FIELDS]
@@ -54,6 +55,7 @@ def _compute(key_results: list[KeyResult], today: date) -> None:
     """Compute and store the key results, reading their inputs in a fixed number of queries."""
     inputs = inputs_load(key_results)
     now = timezone.now()
+    before = {key_result.pk: key_result.status for key_result in key_results}
     guardrails: list[Guardrail] = []
     for key_result in key_results:
         evaluation.baseline_and_target_resolve(key_result, inputs)
@@ -82,6 +84,9 @@ def _compute(key_results: list[KeyResult], today: date) -> None:
         key_result.computed_at = now
     _fields_save(key_results, COMPUTED_FIELDS)
     _fields_save(guardrails, ["current_value", "breached"])
+    moved = [(kr, before[kr.pk]) for kr in key_results if kr.status != before[kr.pk]]
+    if moved:
+        webhooks_status_changed(changes=moved)
 
 
 def _fields_save(objects: Sequence[models.Model], names: list[str]) -> None:

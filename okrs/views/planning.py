@@ -8,7 +8,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
@@ -25,11 +24,8 @@ from okrs.models import KeyResult, Objective, Team
 from okrs.roles import can_plan, okr_object
 from okrs.scorecard.selector import objective_summary
 from okrs.selectors import objectives_for_user
-from okrs.services.activity import initiative_create
 from okrs.services.objectives import (
-    guardrail_create,
-    key_result_create,
-    key_result_update,
+    key_result_save,
     objective_create,
     objective_state_set,
     objective_update,
@@ -180,20 +176,13 @@ def objective_state(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _key_result_save(form: KeyResultForm, objective: Objective, key_result: KeyResult | None) -> KeyResult:
     """The key result with its guardrail and initiatives, all or nothing."""
-    with transaction.atomic():
-        if key_result is None:
-            key_result = key_result_create(objective=objective, **form.key_result_fields())
-        else:
-            key_result = key_result_update(key_result=key_result, **form.key_result_fields())
-        guardrail = form.guardrail()
-        if guardrail is not None:
-            guardrail_create(
-                key_result=key_result, dimension=key_result.dimension, member=key_result.member, **guardrail
-            )
-        if "initiatives" in form.fields:
-            for title in form.initiative_titles():
-                initiative_create(key_result=key_result, title=title)
-    return key_result
+    return key_result_save(
+        objective=objective,
+        key_result=key_result,
+        fields=form.key_result_fields(),
+        guardrail=form.guardrail(),
+        initiative_titles=form.initiative_titles() if "initiatives" in form.fields else (),
+    )
 
 
 def _key_result_form_page(
