@@ -367,5 +367,11 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # Sign-ins, failed sign-ins, lock-outs and denied requests, one line each (config/security.py).
     # (django-axes' own lines would only repeat them.)
-    "loggers": {"pacer.security": {"level": "INFO"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "pacer.security": {"level": "INFO"},
+        "axes": {"level": "WARNING"},
+        # Scorecard PDFs: WeasyPrint logs every rendering step at INFO; only its warnings are worth a line.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
