@@ -12,8 +12,8 @@ from django.test import Client
 from django.urls import reverse
 
 from kpis.models import KpiTarget, Period
-from okrs.models import Guardrail, KeyResult, Objective, Status
 from okrs.exports.csv_file import COLUMNS as CSV_COLUMNS
+from okrs.models import Guardrail, KeyResult, Objective, Status
 from tests.factories import DimensionFactory, KpiFactory
 from tests.okrs.factories import (
     KeyResultFactory,
