@@ -7,6 +7,7 @@ key results' progress against the expected pace, day by day from the progress sn
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from datetime import date
 
@@ -40,13 +41,43 @@ def progress_charts(document: ExportDocument) -> dict[int, charts.Chart]:
     return found
 
 
+# WeasyPrint draws an inline SVG with the styles inside it and ignores the page's (Kozea/WeasyPrint#1761), so the
+# shared partials' SVGs get the PDF stylesheet's rules for them written into their own <style>.
+_CHART_SVG = (
+    ".grid{stroke:#e2e5ea;stroke-width:1}"
+    ".axis{fill:#6b7480;font-size:12px;font-family:'DejaVu Sans',sans-serif}"
+    ".series{fill:none;stroke-width:2.5;stroke-linejoin:round;stroke-linecap:round}"
+    ".series.actual{stroke:#3b5bdb;stroke-width:3}"
+    ".series.expected{stroke:#9aa3ae;stroke-dasharray:6 3 1 3}"
+    ".dot{fill:#fff;stroke:#3b5bdb;stroke-width:2}"
+)
+_SPARKLINE_SVG = "path{fill:none;stroke:#3b5bdb;stroke-width:1.6}"
+_COLOURS = {"good": "#1f8a4c", "warn": "#b26b00", "bad": "#c23b3b", "none": "#6b7480"}
+_LEGEND = {"actual": "stroke:#3b5bdb", "expected": "stroke:#9aa3ae;stroke-dasharray:5 2"}
+
+
+def _styled_svgs(html: str) -> str:
+    html = re.sub(r'(<svg class="sparkline"[^>]*>)', rf"\1<style>{_SPARKLINE_SVG}</style>", html)
+    html = re.sub(r'(<svg [^>]*role="img"[^>]*>)', rf"\1<style>{_CHART_SVG}</style>", html)
+    html = re.sub(
+        r'(<span class="badge (\w+)"><svg[^>]*>)',
+        lambda m: f"{m.group(1)}<style>*{{fill:{_COLOURS.get(m.group(2), _COLOURS['none'])}}}</style>",
+        html,
+    )
+    return re.sub(
+        r'(<span class="key (\w+)"><svg[^>]*>)',
+        lambda m: f"{m.group(1)}<style>line{{stroke-width:3;{_LEGEND.get(m.group(2), _LEGEND['actual'])}}}</style>",
+        html,
+    )
+
+
 def render_html(document: ExportDocument) -> str:
     found = progress_charts(document)
     pages = [
         {"objective": o, "charts": [(kr, found.get(kr.key_result.pk)) for kr in o.key_results]}
         for o in document.objectives
     ]
-    return render_to_string("okrs/exports/scorecard_pdf.html", {"doc": document, "pages": pages})
+    return _styled_svgs(render_to_string("okrs/exports/scorecard_pdf.html", {"doc": document, "pages": pages}))
 
 
 def render(document: ExportDocument) -> bytes:
