@@ -80,8 +80,11 @@ def _status_fill(table: Table, row: int, column: int, key: str) -> None:
 def _title_slide(presentation: Deck, document: ExportDocument) -> None:
     slide = presentation.slides.add_slide(presentation.slide_layouts[0])
     assert slide.shapes.title is not None
-    _text(slide.shapes.title, f"Scorecard {document.period.label}", size=40, bold=True, color=ACCENT)
-    subtitle = slide.placeholders[1]
+    title, subtitle = slide.shapes.title, slide.placeholders[1]
+    # The layout's placeholders sit where a 4:3 slide has its middle: centred again on the wide slide.
+    for shape, top, height in ((title, Inches(2.2), Inches(1.4)), (subtitle, Inches(3.8), Inches(1.2))):
+        shape.left, shape.top, shape.width, shape.height = Inches(0.8), top, Emu(WIDTH - Inches(1.6)), height
+    _text(title, f"Scorecard {document.period.label}", size=40, bold=True, color=ACCENT)
     _text(
         subtitle,
         f"{document.team_label} · {document.period.start:%-d %b %Y} \u2013 {document.period_last_day:%-d %b %Y}\n"
@@ -125,15 +128,17 @@ def _summary_slide(presentation: Deck, document: ExportDocument) -> None:
         slide,
         ["Team", "Objectives", "Progress", "On track", "At risk", "Off track"],
         rows,
-        [2.0, 1.0, 1.0, 0.9, 0.9, 0.9],
+        [2.6, 1.2, 1.1, 1.0, 1.0, 1.0],
     )
     if document.teams:
+        # A bar chart draws its first category at the bottom: reversed, the chart reads top-down like the table.
+        teams = document.teams[:14][::-1]
         data = CategoryChartData(number_format='0"%"')
-        data.categories = [t.team for t in document.teams[:14]]
-        data.add_series("Progress", [round(t.rollup.progress or 0, 1) for t in document.teams[:14]])
-        data.add_series("Expected", [round(t.rollup.expected or 0, 1) for t in document.teams[:14]])
+        data.categories = [t.team for t in teams]
+        data.add_series("Progress", [round(t.rollup.progress or 0, 1) for t in teams])
+        data.add_series("Expected", [round(t.rollup.expected or 0, 1) for t in teams])
         chart = slide.shapes.add_chart(
-            XL_CHART_TYPE.BAR_CLUSTERED, Inches(7.5), Inches(1.6), Inches(5.3), Inches(5.4), data
+            XL_CHART_TYPE.BAR_CLUSTERED, Inches(8.6), Inches(1.6), Inches(4.3), Inches(5.4), data
         ).chart
         _style_chart(chart)
 
@@ -145,9 +150,12 @@ def _style_chart(chart: Any) -> None:
     value_axis = chart.value_axis
     value_axis.minimum_scale, value_axis.maximum_scale = 0, 100
     value_axis.tick_labels.font.size = Pt(9)
+    value_axis.tick_labels.number_format = '0"%"'
+    value_axis.tick_labels.number_format_is_linked = False
+    chart.legend.font.size = Pt(10)
     chart.category_axis.tick_labels.font.size = Pt(9)
-    chart.category_axis.reverse_order = True
     plot = chart.plots[0]
+    plot.gap_width = 60
     plot.series[0].format.fill.solid()
     plot.series[0].format.fill.fore_color.rgb = ACCENT
     plot.series[1].format.fill.solid()
@@ -163,17 +171,21 @@ def _objective_slide(presentation: Deck, document: ExportDocument, objective: Ob
         f"{objective.status} · {document.as_of_text}",
     )
     krs = objective.key_results[:12]
-    rows = [[kr.title, f"{kr.current} → {kr.target}", kr.progress, kr.status] for kr in krs]
-    table = _table(slide, ["Key result", "Current → target", "Progress", "Status"], rows, [3.6, 1.9, 0.9, 1.0])
+    # Numbered, so that the chart's bars can be named "KR 1", "KR 2" instead of by titles too long to fit.
+    rows = [[str(n), kr.title, f"{kr.current} → {kr.target}", kr.progress, kr.status] for n, kr in enumerate(krs, 1)]
+    table = _table(
+        slide, ["#", "Key result", "Current → target", "Progress", "Status"], rows, [0.4, 3.7, 1.9, 0.9, 1.0]
+    )
     for index, kr in enumerate(krs, start=1):
-        _status_fill(table, index, 3, kr.status_key)
+        _status_fill(table, index, 4, kr.status_key)
     if krs:
+        shown = krs[::-1]
         data = CategoryChartData(number_format='0"%"')
-        data.categories = [kr.title if len(kr.title) <= 40 else kr.title[:39] + "…" for kr in krs]
-        data.add_series("Progress", [round(kr.key_result.progress or 0, 1) for kr in krs])
-        data.add_series("Expected", [round(kr.key_result.expected or 0, 1) for kr in krs])
+        data.categories = [f"KR {len(krs) - n}" for n in range(len(shown))]
+        data.add_series("Progress", [round(kr.key_result.progress or 0, 1) for kr in shown])
+        data.add_series("Expected", [round(kr.key_result.expected or 0, 1) for kr in shown])
         chart = slide.shapes.add_chart(
-            XL_CHART_TYPE.BAR_CLUSTERED, Inches(8.1), Inches(1.6), Inches(4.8), Inches(5.4), data
+            XL_CHART_TYPE.BAR_CLUSTERED, Inches(8.6), Inches(1.6), Inches(4.3), Inches(5.4), data
         ).chart
         _style_chart(chart)
     notes = slide.notes_slide.notes_text_frame

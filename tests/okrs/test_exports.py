@@ -269,10 +269,16 @@ def test_the_slides_have_a_title_a_summary_and_a_slide_per_objective_with_table_
     assert any(s.has_chart for s in summary.shapes)
     assert objective.shapes.title.text_frame.text == "Cut escalations"
     table = next(s for s in objective.shapes if s.has_table).table
-    assert [c.text for c in table.rows[1].cells] == ["Escalations down to 10 %", "11.0 % → 10.0 %", "60 %", "On track"]
-    assert [c.text for c in table.rows[2].cells] == ["Launch the help centre", "1 → 5", "20 %", "Off track"]
+    assert [c.text for c in table.rows[1].cells] == [
+        "1",
+        "Escalations down to 10 %",
+        "11.0 % → 10.0 %",
+        "60 %",
+        "On track",
+    ]
+    assert [c.text for c in table.rows[2].cells] == ["2", "Launch the help centre", "1 → 5", "20 %", "Off track"]
     chart = next(s for s in objective.shapes if s.has_chart).chart
-    assert list(chart.plots[0].series[0].values) == [60.0, 20.0]
+    assert list(chart.plots[0].series[0].values) == [20.0, 60.0]  # bottom to top: the table's order
     notes = objective.notes_slide.notes_text_frame.text
     assert "Escalations down to 10 % (10 Feb, confidence 7/10): Macros are live" in notes
     assert "Launch the help centre: no check-in yet." in notes
@@ -319,7 +325,13 @@ def test_a_past_day_reads_the_snapshots_and_every_export_and_the_page_agree(sign
     assert [r[11].value for r in okrs.iter_rows(min_row=6)] == [pytest.approx(0.1), pytest.approx(0.2), 0]
     deck = Presentation(io.BytesIO(signed_in.get("/scorecard.pptx", query).content))
     table = next(s for s in deck.slides[2].shapes if s.has_table).table
-    assert [c.text for c in table.rows[1].cells] == ["Escalations down to 10 %", "12.0 % → 10.0 %", "20 %", "At risk"]
+    assert [c.text for c in table.rows[1].cells] == [
+        "1",
+        "Escalations down to 10 %",
+        "12.0 % → 10.0 %",
+        "20 %",
+        "At risk",
+    ]
 
 
 @pytest.fixture
@@ -352,8 +364,8 @@ def test_on_the_demo_data_every_format_says_what_the_page_says(signed_in: Client
         for slide in list(deck.slides)[2:]
         for row in list(next(s for s in slide.shapes if s.has_table).table.rows)[1:]
     ]
-    assert [row[1] for row in shown] == page["kr_values"]
-    assert [row[3] for row in shown] == [r["status"] for r in rows if r["section"] == "key_result"]
+    assert [row[2] for row in shown] == page["kr_values"]
+    assert [row[4] for row in shown] == [r["status"] for r in rows if r["section"] == "key_result"]
 
 
 def test_downloads_hold_only_the_callers_teams_and_refuse_a_team_they_cannot_see(
