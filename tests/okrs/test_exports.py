@@ -7,9 +7,11 @@ import html
 import io
 import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -409,3 +411,50 @@ def test_the_page_has_a_print_button_and_a_download_per_format(signed_in: Client
     for extension in ("csv", "xlsx", "pdf", "pptx"):
         assert f'href="/scorecard.{extension}?period=2026-Q1"' in page
     assert "as of 31 Mar 2026" in page
+
+
+def test_the_command_writes_each_format_for_a_team_as_of_a_day(lead: User, tmp_path: Path) -> None:
+    _scorecard(lead)
+    out = io.StringIO()
+
+    for extension in ("csv", "xlsx", "pdf", "pptx"):
+        path = tmp_path / f"card.{extension}"
+        call_command(
+            "export_scorecard",
+            "--period=2026-Q1",
+            "--team=Tier 1",
+            "--as-of=2026-02-15",
+            f"--format={extension}",
+            f"--output={path}",
+            stdout=out,
+        )
+        assert path.stat().st_size > 0
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "card.csv").read_text("utf-8-sig"))))
+    assert {r["as_of"] for r in rows} == {"2026-02-15"}
+    assert "Macros are live" in [r["comment"] for r in rows]
+    assert "As of 15 Feb 2026" in Presentation(str(tmp_path / "card.pptx")).slides[0].placeholders[1].text_frame.text
+    assert "Tier 1 · as of 15 Feb 2026" in PdfReader(tmp_path / "card.pdf").pages[1].extract_text()
+    assert "Wrote" in out.getvalue() and "1 objectives" in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--period=2026-Q9"], "is not a period label"),
+        (["--period=2026-Q1", "--as-of=2026-13-01"], "is not a day"),
+        (["--period=2026-Q1", "--as-of=2025-12-31"], "must lie within 2026-Q1"),
+        (["--period=2026-Q1", "--team=Nobody"], "No team named 'Nobody'"),
+        (["--period=2026-Q1", "--team=Tier 1", "--user=lead"], "that lead can see"),
+        (["--period=2026-Q1", "--user=ghost"], "No active user 'ghost'"),
+    ],
+)
+def test_the_command_names_a_bad_argument_and_writes_nothing(
+    lead: User, tmp_path: Path, arguments: list[str], message: str
+) -> None:
+    TeamFactory(name="Tier 1")
+    path = tmp_path / "card.pdf"
+
+    with pytest.raises(CommandError, match=message):
+        call_command("export_scorecard", *arguments, "--format=pdf", f"--output={path}")
+
+    assert not path.exists()
