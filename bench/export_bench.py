@@ -67,9 +67,7 @@ def main() -> None:
         peak = _peak_mb(lambda e=extension: export(e))
         size = len(client.get(f"/scorecard.{extension}", query).content) / 1e3
         verdict = "ok" if seconds <= goal and peak < GOAL_MEMORY_MB else "MISSED"
-        print(
-            f"{extension:8} {seconds:9.3f} {seconds / reference:8.1f} {goal:7.1f} {peak:8.1f} {size:8.0f}  {verdict}"
-        )
+        print(f"{extension:8} {seconds:9.3f} {seconds / reference:8.1f} {goal:7.1f} {peak:8.1f} {size:8.0f}  {verdict}")
 
 
 if __name__ == "__main__":
