@@ -130,17 +130,24 @@ def _summary_slide(presentation: Deck, document: ExportDocument) -> None:
         rows,
         [2.6, 1.2, 1.1, 1.0, 1.0, 1.0],
     )
-    if document.teams:
-        # A bar chart draws its first category at the bottom: reversed, the chart reads top-down like the table.
-        teams = document.teams[:14][::-1]
-        data = CategoryChartData(number_format='0"%"')
-        data.categories = [t.team for t in teams]
-        data.add_series("Progress", [round(t.rollup.progress or 0, 1) for t in teams])
-        data.add_series("Expected", [round(t.rollup.expected or 0, 1) for t in teams])
-        chart = slide.shapes.add_chart(
-            XL_CHART_TYPE.BAR_CLUSTERED, Inches(8.6), Inches(1.6), Inches(4.3), Inches(5.4), data
-        ).chart
-        _style_chart(chart)
+    teams = document.teams[:14]
+    _progress_chart(slide, [(t.team, t.rollup.progress, t.rollup.expected) for t in teams])
+
+
+def _progress_chart(slide: Slide, bars: Sequence[tuple[str, float | None, float | None]]) -> None:
+    """A native bar chart of progress against the expected pace, one pair of bars per (label, progress, expected)."""
+    if not bars:
+        return
+    # A bar chart draws its first category at the bottom: reversed, the chart reads top-down like the table.
+    shown = list(bars)[::-1]
+    data = CategoryChartData(number_format='0"%"')
+    data.categories = [label for label, _, _ in shown]
+    data.add_series("Progress", [round(progress or 0, 1) for _, progress, _ in shown])
+    data.add_series("Expected", [round(expected or 0, 1) for _, _, expected in shown])
+    shapes: Any = slide.shapes  # python-pptx's own hints say add_chart returns the chart, not its frame
+    _style_chart(
+        shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, Inches(8.6), Inches(1.6), Inches(4.3), Inches(5.4), data).chart
+    )
 
 
 def _style_chart(chart: Any) -> None:
@@ -178,16 +185,7 @@ def _objective_slide(presentation: Deck, document: ExportDocument, objective: Ob
     )
     for index, kr in enumerate(krs, start=1):
         _status_fill(table, index, 4, kr.status_key)
-    if krs:
-        shown = krs[::-1]
-        data = CategoryChartData(number_format='0"%"')
-        data.categories = [f"KR {len(krs) - n}" for n in range(len(shown))]
-        data.add_series("Progress", [round(kr.key_result.progress or 0, 1) for kr in shown])
-        data.add_series("Expected", [round(kr.key_result.expected or 0, 1) for kr in shown])
-        chart = slide.shapes.add_chart(
-            XL_CHART_TYPE.BAR_CLUSTERED, Inches(8.6), Inches(1.6), Inches(4.3), Inches(5.4), data
-        ).chart
-        _style_chart(chart)
+    _progress_chart(slide, [(f"KR {n}", kr.key_result.progress, kr.key_result.expected) for n, kr in enumerate(krs, 1)])
     notes = slide.notes_slide.notes_text_frame
     assert notes is not None
     notes.text = "\n".join(_note(kr) for kr in objective.key_results) or "No key results."
