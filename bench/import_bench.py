@@ -65,11 +65,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--cell-history",
+        action="store_true",
+        help="only the cell history's cost: the wide import, and a correction replacing every cell, with and without",
+    )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--without-cell-history", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     django.setup()
     if args.child:
-        _import_child(args.child)
+        _import_child(args.child, with_cell_history=not args.without_cell_history)
         return
 
     from django.db import connection
@@ -77,6 +83,9 @@ def main() -> None:
     if connection.vendor != "postgresql":
         sys.exit("The benchmark compares with psql \\copy: set DATABASE_URL to a PostgreSQL database.")
     _definitions_ensure()
+    if args.cell_history:
+        _cell_history_bench(args.rows, args.repeat)
+        return
     with tempfile.TemporaryDirectory() as folder:
         wide = Path(folder) / "wide.csv"
         tickets = Path(folder) / "tickets.csv"
@@ -132,9 +141,9 @@ def _segments() -> list[tuple[str, str]]:
     return [(f"bench-{team:02d}", channel) for team in range(TEAMS) for channel in CHANNELS]
 
 
-def _generate_wide(path: Path, rows: int) -> None:
+def _generate_wide(path: Path, rows: int, seed: int = 7) -> None:
     """One line per day, team and channel, as a helpdesk's daily export would have it."""
-    randomness = random.Random(7)
+    randomness = random.Random(seed)
     segments = _segments()
     with path.open("w", newline="", encoding="utf-8") as file:
         writer = csv.writer(file)
@@ -276,16 +285,59 @@ def _read_and_check(path: Path) -> float:
     return time.perf_counter() - started
 
 
-def _import(path: Path) -> dict[str, Any]:
-    child = subprocess.run([sys.executable, __file__, "--child", str(path)], check=True, capture_output=True, text=True)
+def _import(path: Path, *, with_cell_history: bool = True, clean_up: bool = True) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--child", str(path)]
+    if not with_cell_history:
+        command.append("--without-cell-history")
+    child = subprocess.run(command, check=True, capture_output=True, text=True)
     result: dict[str, Any] = json.loads(child.stdout.strip().splitlines()[-1])
-    _clean_up(result["batch"])
+    if clean_up:
+        _clean_up(result["batch"])
     return result
 
 
-def _import_child(path: Path) -> None:
+def _cell_history_bench(rows: int, repeat: int) -> None:
+    """The wide import into empty cells (nothing replaced: the history's join finds nothing) and a correction of
+    every cell (each replaced cell written to kpis_cellchange too), each with the upsert as it ships and with its
+    cell-history CTE taken out, alternating which goes first."""
+    figures: dict[str, list[float]] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        wide, corrected = Path(folder) / "wide.csv", Path(folder) / "corrected.csv"
+        _generate_wide(wide, rows)
+        _generate_wide(corrected, rows, seed=8)
+        for run in range(repeat):
+            for history in (True, False) if run % 2 == 0 else (False, True):
+                suffix = "" if history else " without cell history"
+                first = _import(wide, with_cell_history=history, clean_up=False)
+                second = _import(corrected, with_cell_history=history, clean_up=False)
+                _clean_up(second["batch"], first["batch"])
+                figures.setdefault(f"wide import{suffix}", []).append(first["seconds"])
+                figures.setdefault(f"wide correction{suffix}", []).append(second["seconds"])
+                print(
+                    f"  run {run + 1}{suffix or ' with cell history'}: import {first['seconds']:.2f} s, "
+                    f"correction {second['seconds']:.2f} s ({second['cells']:,} cells)"
+                )
+    median = {name: statistics.median(values) for name, values in figures.items()}
+    print(f"\nmedians of {repeat} runs, {rows:,} rows (goal: with cell history within 1.10x of without)")
+    for case in ("wide import", "wide correction"):
+        without = median[f"{case} without cell history"]
+        print(f"  {case:16s} {median[case]:7.2f} s with, {without:7.2f} s without: {median[case] / without:.3f}x")
+
+
+def _without_cell_history() -> None:
+    """The upsert as it was before cell history: its CTE replaced by one that writes nothing (and takes the
+    statement's batch-id parameter)."""
+    from kpis.services import imports
+
+    imports._Stage._cell_history_from_upserted = lambda self: "replaced AS (SELECT %s::bigint)"  # type: ignore[method-assign]
+
+
+def _import_child(path: Path, *, with_cell_history: bool = True) -> None:
     from kpis.models import ImportBatch
     from kpis.services.imports import import_batch_create, import_batch_process
+
+    if not with_cell_history:
+        _without_cell_history()
 
     started = time.perf_counter()
     batch = import_batch_create(path_or_file=path, filename=path.name, source=ImportBatch.Source.COMMAND)
@@ -304,20 +356,22 @@ def _import_child(path: Path) -> None:
     print(json.dumps(result))
 
 
-def _clean_up(batch_id: int) -> None:
+def _clean_up(*batch_ids: int) -> None:
     from django.db import connection
 
     from kpis.models import ImportBatch, Segment
 
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM kpis_observation WHERE batch_id = %s", [batch_id])
+        cursor.execute("DELETE FROM kpis_observation WHERE batch_id = ANY(%s)", [list(batch_ids)])
+        cursor.execute("DELETE FROM kpis_cellchange WHERE batch_id = ANY(%s)", [list(batch_ids)])
     Segment.objects.filter(key__contains="team=bench-").delete()
-    batch = ImportBatch.objects.get(pk=batch_id)
-    batch.file.delete(save=False)
-    batch.delete()
+    for batch in ImportBatch.objects.filter(pk__in=batch_ids):
+        batch.file.delete(save=False)
+        batch.delete()
     with connection.cursor() as cursor:
         # Millions of deleted cells would otherwise slow the next run's upsert: each run starts as the first did.
         cursor.execute("VACUUM ANALYZE kpis_observation")
+        cursor.execute("VACUUM ANALYZE kpis_cellchange")
 
 
 if __name__ == "__main__":

@@ -86,7 +86,9 @@ def _generate(days: int) -> int:
                         "region": f"region {region}",
                     }
                     key = ";".join(f"{k}={members[k]}" for k in sorted(members))
-                    segment, created = Segment.objects.get_or_create(key=key)
+                    segment, created = Segment.objects.get_or_create(
+                        key=key, defaults={"dimensions": Segment.dimensions_of(members)}
+                    )
                     if created:
                         SegmentMember.objects.bulk_create(
                             [SegmentMember(segment=segment, dimension=dims[k], value=v) for k, v in members.items()]

@@ -260,9 +260,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 30 * 60, minimum=10)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 5
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    # A message a worker took but never acknowledged (its machine died) goes back to the queue after this long:
-    # above the hard time limit, or a task still running legitimately would be started a second time.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 5 * 60}
+    # A message a worker took but never acknowledged (its machine died, its main process was killed) goes back to
+    # the queue after this long, when a worker starts or its periodic scan comes by: above the hard time limit, or a
+    # task still running legitimately would be started a second time.
+    CELERY_BROKER_VISIBILITY_TIMEOUT = env_int(
+        "CELERY_BROKER_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 5 * 60, minimum=CELERY_TASK_TIME_LIMIT + 5
+    )
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT}
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -271,6 +275,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     # Imports whose worker died or whose series recompute never ran: sent again or failed with a reason.
     "kpis-import-batches-recover": {"task": "kpis.import_batches_recover", "schedule": 60.0},
+    # KPIs whose recompute after a definition change was lost (the broker was down): sent again.
+    "kpis-definitions-recompute-recover": {"task": "kpis.definitions_recompute_recover", "schedule": 60.0},
     # The safety net behind incremental recomputes: every series from every observation, then every key result.
     "kpis-series-recompute-all": {"task": "kpis.series_recompute_all", "schedule": crontab(hour=2, minute=15)},
     # Late in the day, because it also writes the day's progress snapshot of every key result.
@@ -322,6 +328,8 @@ CACHES = {
 INSTALLED_APPS += ["django.contrib.humanize", "django_filters", "drf_spectacular", "drf_spectacular_sidecar"]
 # Largest JSON body the API reads; a bigger one answers 413 before it is parsed.
 API_MAX_REQUEST_BYTES = env_int("API_MAX_REQUEST_BYTES", 10 * 1024 * 1024, minimum=1024)
+# api2: the measurement push takes larger bodies (100,000 cells as long records are about 7 MB).
+API_MAX_PUSH_BYTES = env_int("API_MAX_PUSH_BYTES", 50 * 1024 * 1024, minimum=1024)
 REST_FRAMEWORK = {
     # A Bearer token first, so that a request without credentials is a 401 with its challenge, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -336,7 +344,10 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "kpis.api.filtering.StrictOrderingFilter",
     ],
-    "DEFAULT_THROTTLE_RATES": {"tokens": env_str("API_THROTTLE_TOKENS", "30/minute")},
+    "DEFAULT_THROTTLE_RATES": {
+        "tokens": env_str("API_THROTTLE_TOKENS", "30/minute"),
+        "push": env_str("API_THROTTLE_PUSH", "60/minute"),
+    },
     "DEFAULT_SCHEMA_CLASS": "kpis.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "kpis.api.errors.exception_handler",
     # JSON only: no ?format= switch, no browsable renderer (the docs page is the browsable part).
@@ -365,6 +376,14 @@ SPECTACULAR_SETTINGS = {
         "AccessTokenStateEnum": "okrs.models.AccessToken.State",
         "AccessTokenScopeEnum": "okrs.models.AccessToken.Scope",
         "GrainEnum": "kpis.periods.Grain",
+        # api2
+        "ObjectiveStateEnum": "okrs.models.Objective.State",
+        "InitiativeStateEnum": "okrs.models.Initiative.State",
+        "KeyResultStatusEnum": "okrs.models.Status",
+        "KeyResultDirectionEnum": "okrs.models.KeyResult.KrDirection",
+        "ImportStatusEnum": "kpis.models.ImportBatch.Status",
+        "ImportStateEnum": "kpis.import_state.State.ALL",
+        "KpiStatusEnum": ["green", "amber", "red"],
     },
 }
 
@@ -383,3 +402,14 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# Audit history (docs/audit.md): django-simple-history records every change to definitions, targets, OKRs,
+# memberships and roles; its middleware tells it who is signed in. AUDIT_HISTORY=false turns the recording off
+# (the benchmark compares both); the cell history of imports is part of the import and always on.
+INSTALLED_APPS += ["simple_history"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "simple_history.middleware.HistoryRequestMiddleware",
+)
+SIMPLE_HISTORY_ENABLED = env_bool("AUDIT_HISTORY", True)
+AUDIT_LOG_PAGE_SIZE = 50

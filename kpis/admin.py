@@ -11,7 +11,7 @@ from django.http import HttpRequest
 
 from kpis.forms import KpiForm
 from kpis.models import Benchmark, Dimension, ImportBatch, Kpi, KpiTarget, Measure, Period, SeriesValue
-from kpis.services.definitions import kpi_save
+from kpis.services.definitions import kpi_save, measure_save
 
 
 class _ReadOnlyAdmin(admin.ModelAdmin):
@@ -32,6 +32,9 @@ class MeasureAdmin(admin.ModelAdmin):
     list_display = ["key", "name", "unit", "aggregation"]
     list_filter = ["aggregation"]
     search_fields = ["key", "name", "description"]
+
+    def save_model(self, request: HttpRequest, obj: Measure, form: forms.ModelForm, change: bool) -> None:
+        measure_save(measure=obj)
 
 
 @admin.register(Dimension)
@@ -60,9 +63,16 @@ class KpiAdmin(admin.ModelAdmin):
         (
             "Status",
             {
-                "fields": ["direction", "indicator", ("green_min", "green_max"), ("amber_min", "amber_max")],
+                "fields": [
+                    "direction",
+                    "indicator",
+                    ("green_min", "green_max"),
+                    ("amber_min", "amber_max"),
+                    ("possible_min", "possible_max"),
+                ],
                 "description": "A value in the green range is green, else in the amber range amber, else red. "
-                "Leave an end empty for an open range.",
+                "Leave an end empty for an open range. Possible values: blank is 0 to 100 for a percent rate, at "
+                "least 0 for durations and counts.",
             },
         ),
         ("Related KPIs", {"fields": ["related"]}),

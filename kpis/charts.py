@@ -8,10 +8,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 WIDTH, HEIGHT = 640, 240
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 52, 16, 14, 30
+# A chart scales to the width it is given, and its 11-unit labels with it: on a phone (about 340 px) the 640-unit
+# drawing's labels would shrink to 6 px, on a wide screen (about 1100 px) grow to 19. So each chart also comes drawn
+# narrower in units, with fewer period labels, for a phone, and wider and a little taller for a wide screen; the
+# page shows whichever fits its box (container queries in app.css), a PDF the regular one.
+COMPACT_WIDTH, LARGE_WIDTH = 360, 1040
+LARGE_HEIGHT_RATIO = 1.25
+X_LABELS, COMPACT_X_LABELS, LARGE_X_LABELS = 8, 4, 12
+# About how wide an axis label is per character, in units at the 11-unit font, to keep two labels from touching.
+LABEL_UNITS_PER_CHARACTER = 7
 
 
 @dataclass(frozen=True)
@@ -53,6 +62,8 @@ class Chart:
     plot_bottom: float = HEIGHT - PAD_BOTTOM
     empty: bool = False
     legend: list[tuple[str, str]] = field(default_factory=list)
+    compact: Chart | None = None  # the same lines drawn for a phone
+    large: Chart | None = None  # and for a wide screen
 
     @property
     def y_label_x(self) -> float:
@@ -92,6 +103,38 @@ def line_chart(
     width: int = WIDTH,
     height: int = HEIGHT,
 ) -> Chart:
+    """The chart at `width` units, with its compact and large twins when `width` lies between theirs."""
+    chart = _draw(lines, x_labels, value_format=value_format, width=width, height=height, x_labels_at_most=X_LABELS)
+    if chart.empty or not COMPACT_WIDTH < width < LARGE_WIDTH:
+        return chart
+    compact = _draw(
+        lines,
+        x_labels,
+        value_format=value_format,
+        width=COMPACT_WIDTH,
+        height=height,
+        x_labels_at_most=COMPACT_X_LABELS,
+    )
+    large = _draw(
+        lines,
+        x_labels,
+        value_format=value_format,
+        width=LARGE_WIDTH,
+        height=round(height * LARGE_HEIGHT_RATIO),
+        x_labels_at_most=LARGE_X_LABELS,
+    )
+    return replace(chart, compact=compact, large=large)
+
+
+def _draw(
+    lines: Sequence[Line],
+    x_labels: Sequence[str],
+    *,
+    value_format: str,
+    width: int,
+    height: int,
+    x_labels_at_most: int,
+) -> Chart:
     values = [v for line in lines for _, v in line.points if v is not None]
     plot = (PAD_LEFT, width - PAD_RIGHT, PAD_TOP, height - PAD_BOTTOM)
     if not values or not x_labels:
@@ -117,7 +160,7 @@ def line_chart(
         )
         for line in lines
     ]
-    x_ticks = _x_ticks(x_labels, x)
+    x_ticks = _x_ticks(x_labels, x, at_most=x_labels_at_most)
     y_ticks = [Tick(y(t), value_format.format(t)) for t in ticks]
     legend = [(line.label, line.style) for line in lines if line.label]
     return Chart(width, height, drawn, y_ticks, x_ticks, *plot, legend=legend)
@@ -129,14 +172,17 @@ def _wants_dots(line: Line) -> bool:
     return line.style == "actual" and len(line.points) <= 40
 
 
-def _x_ticks(labels: Sequence[str], x: Callable[[float], float]) -> list[Tick]:
-    """At most about eight labels, always the first and the last, never two crowding each other."""
-    every = max(1, math.ceil(len(labels) / 8))
+def _x_ticks(labels: Sequence[str], x: Callable[[float], float], *, at_most: int) -> list[Tick]:
+    """About `at_most` labels, always the first and the last, never two crowding each other."""
+    every = max(1, math.ceil(len(labels) / at_most))
     last = len(labels) - 1
     chosen = [i for i in range(0, last + 1, every)]
     if chosen[-1] != last:
-        # The last label matters most (where we are now): it replaces a regular one too close to it.
-        if last - chosen[-1] < every * 0.6 and len(chosen) > 1:
+        # The last label matters most (where we are now): it replaces a regular one too close to it, in positions
+        # or on the drawing (the last label is anchored at its end, the one before at its middle).
+        room = x(last) - x(chosen[-1])
+        needed = LABEL_UNITS_PER_CHARACTER * (len(labels[chosen[-1]]) / 2 + len(labels[last])) + 6
+        if (last - chosen[-1] < every * 0.6 or room < needed) and len(chosen) > 1:
             chosen.pop()
         chosen.append(last)
     anchors = {0: "start", last: "end"} if last > 0 else {}

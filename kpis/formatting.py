@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 
 def format_value(value: float | None, unit: str, decimals: int = 1) -> str:
     """`12.5 %`, `245 s`, `18.4 min`, `7.5 h`, `1,204`, `4.2`; an em dash when there is no value."""
@@ -25,3 +27,47 @@ def _duration(seconds: float, decimals: int) -> str:
 def format_raw(value: float | None) -> str:
     """A value for machine-readable output: empty when missing, otherwise up to 10 significant digits."""
     return "" if value is None else f"{value:.10g}"
+
+
+def plain_number(value: float | None) -> str:
+    """A number without a unit (a manual key result's), as typed: up to 10 significant digits, grouped."""
+    return "—" if value is None else f"{value:,.10g}"
+
+
+def formatter(unit: str | None, decimals: int = 1) -> Callable[[float | None], str]:
+    """`format_value` for one unit; no unit: `plain_number`."""
+    if unit is None:
+        return plain_number
+    return lambda value: format_value(value, unit, decimals)
+
+
+def chart_format(unit: str | None, decimals: int = 1) -> str:
+    """The chart's str.format pattern for a unit, matching `format_value` (durations stay in seconds on an axis)."""
+    if unit is None:
+        return "{:,.1f}"
+    suffix = {"percent": " %", "seconds": " s"}.get(unit, "")
+    return f"{{:,.{decimals}f}}{suffix}"
+
+
+def range_text(low: float | None, high: float | None, unit: str, decimals: int) -> str:
+    """A range in words: `≤ 5.0 %`, `≥ 80.0 %`, both ends joined by an en dash, one value when they meet; `—` when
+    open."""
+    if low is None and high is None:
+        return "—"
+    if low is None:
+        return f"≤ {format_value(high, unit, decimals)}"
+    if high is None:
+        return f"≥ {format_value(low, unit, decimals)}"
+    if low == high:
+        return format_value(low, unit, decimals)
+    return f"{format_value(low, unit, decimals)} \u2013 {format_value(high, unit, decimals)}"
+
+
+def change_text(change: float | None, unit: str, decimals: int) -> str:
+    """A signed change in the unit; a percentage changes by points, not by percent."""
+    if change is None:
+        return "—"
+    number = f"{abs(change):,.{decimals}f}"
+    sign = "+" if change > 0 else ("\u2212" if change < 0 else "±")
+    suffix = {"percent": " pts", "seconds": " s"}.get(unit, "")
+    return f"{sign}{number}{suffix}"

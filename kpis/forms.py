@@ -30,6 +30,8 @@ class KpiForm(forms.ModelForm):
             "green_max": "Green up to",
             "amber_min": "Amber from",
             "amber_max": "Amber up to",
+            "possible_min": "Lowest possible",
+            "possible_max": "Highest possible",
             "related": "Related KPIs",
             "indicator": "Leading or lagging",
         }
@@ -161,6 +163,12 @@ class ImportUploadForm(forms.Form):
         required=False,
         max_length=100,
         help_text="Only for a workbook with several data sheets: the name of the one to import",
+    )
+    replace = forms.BooleanField(
+        label="Replace cells stored at other dimensions",
+        required=False,
+        help_text="For the file's measures and days, delete the cells stored at another set of dimensions (say per "
+        "team and channel, for a file per team) and keep the file's. Without it such a file is refused.",
     )
 
     # The head of the file as read while checking it, kept for the batch's preview: the upload is parsed once.

@@ -31,6 +31,7 @@ class FormulaError(ValueError):
 
     def __init__(self, message: str, column: int | None = None) -> None:
         super().__init__(message if column is None else f"{message} (at character {column})")
+        self.reason = message
         self.column = column
 
 
@@ -76,48 +77,108 @@ class Formula:
 
 
 def parse(text: str, known_measures: Collection[str] | None = None) -> Formula:
-    """Parse and check `text`; `known_measures`, when given, is the set of measure keys it may use."""
+    """Parse and check `text`; `known_measures`, when given, is the set of measure keys it may use.
+
+    Every error's column is the 1-based character of `text` (as typed, leading spaces included) it is about.
+    """
     source = text.strip()
+    lead = len(text) - len(text.lstrip())
     if not source:
         raise FormulaError("The formula is empty.")
     if len(source) > MAX_LENGTH:
         raise FormulaError(f"The formula is longer than {MAX_LENGTH} characters.")
+    # A line break is a space in a formula; replacing it keeps every character where it was.
+    flat = source.replace("\r", " ").replace("\n", " ")
     try:
-        expression = ast.parse(source, mode="eval")
+        expression = ast.parse(flat, mode="eval")
     except SyntaxError as error:
-        raise FormulaError("The formula is not valid arithmetic", error.offset) from None
-    measures: list[str] = []
-    tree = _convert(expression.body, measures, depth=0)
+        raise _syntax_error(error, flat, lead) from None
+    names: dict[str, int] = {}
+    try:
+        tree = _convert(expression.body, _Positions(flat), names, depth=0)
+    except FormulaError as error:
+        raise FormulaError(error.reason, None if error.column is None else error.column + lead) from None
     if known_measures is not None:
-        unknown = [key for key in measures if key not in known_measures]
+        unknown = [key for key in names if key not in known_measures]
         if unknown:
-            names = ", ".join(sorted(set(unknown)))
-            raise FormulaError(f"Unknown measure: {names}.")
-    if not measures:
+            raise FormulaError(f"Unknown measure: {', '.join(sorted(unknown))}", names[unknown[0]] + lead)
+    if not names:
         raise FormulaError("The formula uses no measure.")
-    return Formula(text=source, tree=tree, measures=tuple(dict.fromkeys(measures)))
+    return Formula(text=source, tree=tree, measures=tuple(names))
 
 
-def _convert(node: ast.expr, measures: list[str], depth: int) -> Node:
+def _syntax_error(error: SyntaxError, source: str, lead: int) -> FormulaError:
+    offset = error.offset or 0
+    if offset < 1 or offset > len(source):
+        # Python reports input that stops midway (`x +`) at no character: the problem is where it ends.
+        return FormulaError("The formula ends before it is complete", len(source) + 1 + lead)
+    if "never closed" in (error.msg or ""):
+        return FormulaError("This parenthesis is never closed", offset + lead)
+    return FormulaError("The formula is not valid arithmetic", offset + lead)
+
+
+@dataclass(frozen=True)
+class _Positions:
+    """Columns of `ast` nodes, whose offsets count UTF-8 bytes, as 1-based characters of the source."""
+
+    source: str
+
+    def column(self, byte_offset: int) -> int:
+        return len(self.source.encode()[:byte_offset].decode(errors="ignore")) + 1
+
+    def of(self, node: ast.AST) -> int:
+        return self.column(getattr(node, "col_offset", 0))
+
+    def operator(self, node: ast.BinOp) -> int:
+        """The column of a binary operator: the first character after its left operand and its parentheses."""
+        index = self.column(node.left.end_col_offset or 0) - 1
+        while index < len(self.source) and self.source[index] in " )":
+            index += 1
+        return index + 1
+
+
+def _convert(node: ast.expr, at: _Positions, names: dict[str, int], depth: int) -> Node:
     if depth > MAX_DEPTH:
         raise FormulaError("The formula is nested too deeply.")
-    column = getattr(node, "col_offset", -1) + 1
-    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-        left = _convert(node.left, measures, depth + 1)
-        right = _convert(node.right, measures, depth + 1)
-        return BinaryOp(_BINARY[type(node.op)], left, right)
+    if isinstance(node, ast.BinOp):
+        if type(node.op) not in _BINARY:
+            raise FormulaError(_ALLOWED, at.operator(node))
+        left = _convert(node.left, at, names, depth + 1)
+        right = _convert(node.right, at, names, depth + 1)
+        op = _BINARY[type(node.op)]
+        if op == "/" and _is_zero(right):
+            raise FormulaError("This divides by zero, so the formula would never have a value", at.of(node.right))
+        return BinaryOp(op, left, right)
     if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
-        operand = _convert(node.operand, measures, depth + 1)
+        operand = _convert(node.operand, at, names, depth + 1)
         return Negate(operand) if isinstance(node.op, ast.USub) else operand
     if isinstance(node, ast.Constant) and type(node.value) in (int, float):
         number = float(node.value)  # type: ignore[arg-type]  # narrowed by the type() check above
         if not math.isfinite(number):
-            raise FormulaError("Numbers in a formula must be finite", column)
+            raise FormulaError("Numbers in a formula must be finite", at.of(node))
         return Number(number)
     if isinstance(node, ast.Name):
-        measures.append(node.id)
+        names.setdefault(node.id, at.of(node))
         return MeasureRef(node.id)
-    raise FormulaError("Only measure keys, numbers, + - * / and parentheses are allowed in a formula", column)
+    raise FormulaError(_ALLOWED, at.of(node))
+
+
+_ALLOWED = "Only measure keys, numbers, + - * / and parentheses are allowed in a formula"
+
+
+def _is_zero(node: Node) -> bool:
+    """Whether `node` reads no measure and is 0: a denominator that makes every value empty."""
+    return not _reads_a_measure(node) and _evaluate(node, {}) == 0
+
+
+def _reads_a_measure(node: Node) -> bool:
+    if isinstance(node, MeasureRef):
+        return True
+    if isinstance(node, Negate):
+        return _reads_a_measure(node.operand)
+    if isinstance(node, BinaryOp):
+        return _reads_a_measure(node.left) or _reads_a_measure(node.right)
+    return False
 
 
 def _evaluate(node: Node, values: Mapping[str, float | None]) -> float | None:

@@ -61,6 +61,8 @@ class KpiSpec:
     green_max: float | None = None
     amber_min: float | None = None
     amber_max: float | None = None
+    possible_min: float | None = None
+    possible_max: float | None = None
     benchmarks: tuple[BenchmarkSpec, ...] = ()
     related: tuple[str, ...] = ()
 

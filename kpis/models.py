@@ -1,10 +1,16 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 
+from config.audit import tracked
+from kpis import periods
 from kpis.periods import Grain
+from kpis.status import Range
 
 KEY_HELP = "Lower-case letters, digits and underscores; used in files, formulas and the API."
 
@@ -26,6 +32,7 @@ class Measure(models.Model):
     aggregation = models.CharField(max_length=10, choices=Aggregation.choices, default=Aggregation.SUM)
     allows_negative = models.BooleanField(default=False)
     description = models.TextField(blank=True)
+    history = tracked()
 
     class Meta:
         ordering = ["key"]
@@ -40,6 +47,7 @@ class Dimension(models.Model):
     key = models.SlugField(max_length=64, unique=True, help_text=KEY_HELP)
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
+    history = tracked()
 
     class Meta:
         ordering = ["key"]
@@ -52,9 +60,24 @@ class Segment(models.Model):
     """One combination of dimension values an observation carries; the empty combination is "unsegmented"."""
 
     key = models.CharField(max_length=1000, unique=True, help_text="Canonical form: channel=phone;team=Tier 1")
+    # The keys of its dimensions, `channel,team`: a measure's cells of one day all have the same (its granularity),
+    # which a trigger on observations enforces (migration 0004) so that no group of segments counts a day twice.
+    dimensions = models.CharField(max_length=1000, blank=True, help_text="Its dimension keys: channel,team")
 
     def __str__(self) -> str:
         return self.key or "(unsegmented)"
+
+    @staticmethod
+    def dimensions_of(keys: Iterable[str]) -> str:
+        return ",".join(sorted(keys))
+
+    @staticmethod
+    def dimensions_label(dimensions: str) -> str:
+        """A granularity in words: "channel and team", or "no dimensions" for the unsegmented."""
+        keys = [key for key in dimensions.split(",") if key]
+        if not keys:
+            return "no dimensions"
+        return keys[0] if len(keys) == 1 else f"{', '.join(keys[:-1])} and {keys[-1]}"
 
 
 class SegmentMember(models.Model):
@@ -78,6 +101,14 @@ class Unit(models.TextChoices):
     COUNT = "count", "Count"
     CURRENCY = "currency", "Currency"
     SCORE = "score", "Score"
+
+
+# What a KPI of each unit can take when it sets no bounds of its own.
+_UNIT_RANGE: dict[Unit, tuple[float | None, float | None]] = {
+    Unit.PERCENT: (0.0, 100.0),
+    Unit.SECONDS: (0.0, None),
+    Unit.COUNT: (0.0, None),
+}
 
 
 class Direction(models.TextChoices):
@@ -111,9 +142,18 @@ class Kpi(models.Model):
     green_max = models.FloatField(null=True, blank=True)
     amber_min = models.FloatField(null=True, blank=True)
     amber_max = models.FloatField(null=True, blank=True)
+    possible_min = models.FloatField(
+        null=True, blank=True, help_text="The lowest value the KPI can take. Blank: 0 for percent, seconds and counts"
+    )
+    possible_max = models.FloatField(
+        null=True, blank=True, help_text="The highest value the KPI can take. Blank: 100 for percent, else none"
+    )
     measures = models.ManyToManyField(Measure, related_name="kpis", blank=True, editable=False)
     related = models.ManyToManyField("self", blank=True)
     is_builtin = models.BooleanField(default=False, editable=False)
+    # Set in the transaction that changed what the series is computed from (a new KPI, its formula, a measure's
+    # aggregation), cleared in the one that recomputed it: until then pages say "Recomputing…", not old numbers.
+    recompute_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     # What a person defines about a KPI, besides its key and related KPIs; the rest is derived from these.
     DEFINITION_FIELDS = (
@@ -129,7 +169,10 @@ class Kpi(models.Model):
         "green_max",
         "amber_min",
         "amber_max",
+        "possible_min",
+        "possible_max",
     )
+    history = tracked()
 
     class Meta:
         ordering = ["category", "name"]
@@ -143,10 +186,47 @@ class Kpi(models.Model):
                 condition=Q(amber_min__isnull=True) | Q(amber_max__isnull=True) | Q(amber_min__lte=F("amber_max")),
                 name="kpi_amber_range_ordered",
             ),
+            models.CheckConstraint(
+                condition=Q(possible_min__isnull=True)
+                | Q(possible_max__isnull=True)
+                | Q(possible_min__lt=F("possible_max")),
+                name="kpi_possible_range_ordered",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def possible_range(self) -> Range:
+        """The values the KPI can take at all: its own bounds, else its unit's (a percent rate 0 to 100, a duration
+        or a count at least 0). Thresholds, targets, baselines and bands outside it are impossible."""
+        low, high = _UNIT_RANGE.get(Unit(self.unit), (None, None))
+        return Range(
+            low if self.possible_min is None else self.possible_min,
+            high if self.possible_max is None else self.possible_max,
+        )
+
+    def impossible(self, value: float | None) -> str | None:
+        """Why `value` cannot be a value of this KPI, in words for the field it was typed in; None if it can."""
+        bounds = self.possible_range()
+        if value is None or value in bounds:
+            return None
+        unit = {Unit.PERCENT: " %", Unit.SECONDS: " s"}.get(Unit(self.unit), "")
+        if bounds.low is not None and value < bounds.low:
+            return f"{self.name} cannot be below {bounds.low:g}{unit}."
+        return f"{self.name} cannot be above {bounds.high:g}{unit}."
+
+    def clean(self) -> None:
+        low, high = self.possible_min, self.possible_max
+        if low is not None and high is not None and low >= high:
+            raise ValidationError({"possible_max": "The highest possible value must be above the lowest."})
+        errors = {
+            name: message
+            for name in ("green_min", "green_max", "amber_min", "amber_max")
+            if (message := self.impossible(getattr(self, name)))
+        }
+        if errors:
+            raise ValidationError(errors)
 
 
 class Benchmark(models.Model):
@@ -157,6 +237,7 @@ class Benchmark(models.Model):
     low = models.FloatField(null=True, blank=True)
     high = models.FloatField(null=True, blank=True)
     source = models.CharField(max_length=300)
+    history = tracked()
 
     class Meta:
         ordering = ["kpi", "label"]
@@ -193,6 +274,11 @@ class Period(models.Model):
     def __str__(self) -> str:
         return self.label
 
+    @property
+    def span(self) -> periods.Span:
+        """The period as calendar arithmetic (kpis.periods) reads it."""
+        return periods.Span(self.start, self.end, periods.Grain(self.grain), self.label)
+
 
 class CalendarDay(models.Model):
     """Which period of each grain a day belongs to; lets aggregation group days by a plain equi-join."""
@@ -216,6 +302,7 @@ class ImportBatch(models.Model):
         RUNNING = "running", "Running"
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
+        UNDONE = "undone", "Undone"
 
     class Source(models.TextChoices):
         UPLOAD = "upload", "Upload"
@@ -230,6 +317,10 @@ class ImportBatch(models.Model):
     sheet = models.CharField(max_length=100, blank=True, help_text="The sheet to read, in a workbook with several")
     file_format = models.CharField(max_length=20, blank=True, help_text="Detected layout: wide, long or rows")
     dry_run = models.BooleanField(default=False)
+    replace = models.BooleanField(
+        default=False,
+        help_text="Delete the stored cells of the file's measures and days that are at another set of dimensions",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -242,11 +333,20 @@ class ImportBatch(models.Model):
     cells_inserted = models.PositiveIntegerField(default=0)
     cells_updated = models.PositiveIntegerField(default=0)
     cells_unchanged = models.PositiveIntegerField(default=0)
+    cells_replaced = models.PositiveIntegerField(default=0, help_text="Cells at another set of dimensions deleted")
     errors = models.JSONField(default=list, blank=True, help_text="[{line, column, message}]")
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     changes = models.JSONField(
         default=dict,
         blank=True,
         help_text="The cells this batch changed, as recompute scope: {measures: [id], days: [iso], segments: [id]}",
+    )
+    # The worker's own bookkeeping while it runs is left out; who started, how it ended and its undoing are kept.
+    history = tracked(
+        excluded=["heartbeat_at", "attempts", "started_at", "errors", "changes", "series_recomputed_at", "file"]
     )
 
     class Meta:
@@ -282,6 +382,37 @@ class Observation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.measure.key} {self.day} {self.segment}: {self.value}"
+
+
+class CellChange(models.Model):
+    """A cell an import replaced: the value it had and the batch that had written it, next to the new value.
+
+    Written by the import's own upsert, in the same statement (kpis.services.imports), for replaced cells only: a
+    cell a batch inserted is an observation still carrying that batch. Together they let a batch be undone
+    (kpis.services.undo) and a number show where each of its values came from. Keyed by the cell first, so that a
+    number's history and a batch's changes within its scope are both reads of the one index; no foreign-key
+    constraints, for the reason Observation has none.
+    """
+
+    pk = models.CompositePrimaryKey("measure", "day", "segment", "batch")
+    measure = models.ForeignKey(
+        Measure, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
+    day = models.DateField()
+    segment = models.ForeignKey(
+        Segment, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
+    batch = models.ForeignKey(
+        ImportBatch, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
+    value = models.FloatField(help_text="What the batch wrote")
+    previous_value = models.FloatField()
+    previous_batch = models.ForeignKey(
+        ImportBatch, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
+
+    def __str__(self) -> str:
+        return f"{self.measure_id} {self.day} {self.segment_id}: {self.previous_value} -> {self.value}"
 
 
 def _segment_constraints(prefix: str, owner: str) -> list[models.BaseConstraint]:
@@ -358,6 +489,7 @@ class KpiTarget(models.Model):
     band_min = models.FloatField(null=True, blank=True)
     band_max = models.FloatField(null=True, blank=True)
     tolerance = models.FloatField(default=0)
+    history = tracked()
 
     class Meta:
         constraints = [
@@ -375,3 +507,36 @@ class KpiTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kpi.key} {self.period.label} {_segment_label(self.dimension, self.member)}: {self.value}"
+
+    def clean(self) -> None:
+        if self.kpi_id is None:
+            return
+        errors = {
+            name: message
+            for name in ("value", "band_min", "band_max")
+            if (message := self.kpi.impossible(getattr(self, name)))
+        }
+        if errors:
+            raise ValidationError(errors)
+
+
+class PushKey(models.Model):
+    """An `Idempotency-Key` a client sent with a measurement push, and the answer it got.
+
+    A retried push with the same key (and the same body) is answered from here, so its cells are applied once; the
+    same key with another body is refused. Only pushes that were applied are kept: a refused one changed nothing,
+    and sending it again gives the same refusal.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    body_digest = models.CharField(max_length=64, help_text="SHA-256 of the request body")
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="+")
+    response = models.JSONField(help_text="The body of the 202 the push was answered with")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="push_key_once_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.key} → batch {self.batch_id}"

@@ -42,6 +42,18 @@ class Span:
         return (self.end - self.start).days
 
 
+def so_far(label: str, start: date, end: date, last_day_with_data: date | None, today: date) -> str:
+    """A period's label, marked while it is still running and its data covers part of it: `2026-12 so far: 1 day`.
+
+    A period that has ended is labelled as it is, whatever its data covers.
+    """
+    running = today < end
+    if not running or last_day_with_data is None or not start <= last_day_with_data < end - timedelta(days=1):
+        return label
+    days = (last_day_with_data - start).days + 1
+    return f"{label} so far: {days} day{'' if days == 1 else 's'}"
+
+
 def _add_months(year: int, month: int, months: int) -> tuple[int, int]:
     index = year * 12 + (month - 1) + months
     return index // 12, index % 12 + 1

@@ -10,8 +10,18 @@ from typing import Any
 from django.db import connection
 from django.db.models import QuerySet
 
-from kpis import formula, periods
-from kpis.models import Aggregation, Dimension, Kpi, KpiTarget, MeasureValue, Period, SegmentMember, SeriesValue
+from kpis import aggregation, formula, periods
+from kpis.models import (
+    CellChange,
+    Dimension,
+    ImportBatch,
+    Kpi,
+    KpiTarget,
+    MeasureValue,
+    Period,
+    SegmentMember,
+    SeriesValue,
+)
 from kpis.status import Rag, Range, target_status
 
 
@@ -49,6 +59,22 @@ def _narrowed(
     return rows
 
 
+def kpi_last_days(*, kpi_ids: Iterable[int]) -> dict[int, dt.date]:
+    """The last day with data of each KPI's measures, keyed by KPI id, in one query (an index probe per measure)."""
+    ids = [int(kpi_id) for kpi_id in kpi_ids]
+    if not ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT km.kpi_id, MAX((SELECT MAX(o.day) FROM kpis_observation o WHERE o.measure_id = km.measure_id))
+            FROM {Kpi.measures.through._meta.db_table} km
+            WHERE km.kpi_id IN ({", ".join(["%s"] * len(ids))})
+            GROUP BY km.kpi_id""",
+            ids,
+        )
+        return {kpi_id: _as_date(day) for kpi_id, day in cursor.fetchall() if day is not None}
+
+
 def series_value(*, kpi: Kpi, period: Period, dimension: Dimension | None = None, member: str = "") -> float | None:
     """The KPI's value for one period and segment; None when there is no data or the denominator is zero."""
     found = SeriesValue.objects.filter(kpi=kpi, period=period, dimension=dimension, member=member if dimension else "")
@@ -79,16 +105,6 @@ def series_inputs(
     return found
 
 
-_RUNNING = {
-    Aggregation.SUM: "SUM(SUM(o.value)) OVER w",
-    Aggregation.AVERAGE: "SUM(SUM(o.value)) OVER w / SUM(COUNT(*)) OVER w",
-    Aggregation.MINIMUM: "MIN(MIN(o.value)) OVER w",
-    Aggregation.MAXIMUM: "MAX(MAX(o.value)) OVER w",
-    # The latest day's values are the level "so far" for a stock-like measure.
-    Aggregation.LAST: "SUM(o.value)",
-}
-
-
 def kpi_values_to_date(
     *, kpi: Kpi, start: dt.date, end: dt.date, dimension: Dimension | None = None, member: str = ""
 ) -> list[tuple[dt.date, float | None]]:
@@ -114,11 +130,15 @@ def _values_to_date(
     measures = {m.key: m for m in kpi.measures.all()}
     parsed = formula.parse(kpi.formula, measures)
     columns = {key: f"m{index}" for index, key in enumerate(parsed.measures)}
+    read = {columns[key]: measures[key] for key in parsed.measures}
     running = ", ".join(
-        f"{_RUNNING[Aggregation(measures[key].aggregation)].replace('o.value', _only(measures[key].id))} AS {column}"
-        for key, column in columns.items()
+        f"{aggregation.running_sql(aggregation=m.aggregation, measure_id=m.id, alias='o', window='w')} AS {column}"
+        for column, m in read.items()
     )
-    params: list[Any] = []
+    level_changes = any(aggregation.rule(m.aggregation).reads_level_changes for m in read.values())
+    observations = aggregation.observations_columns(alias="o", partition="", level_changes=level_changes)
+    ids = [m.id for m in measures.values()]
+    params: list[Any] = [*ids, start, end]
     # PostgreSQL refuses a constant in GROUP BY: overall groups by day alone.
     member_join, member_column, by_member = "", "''", ""
     if dimension is not None:
@@ -128,13 +148,14 @@ def _values_to_date(
         if member is not None:
             member_join += " AND sm.value = %s"
             params.append(member)
-    ids = [m.id for m in measures.values()]
-    params.extend([*ids, start, end])
     sql = f"""
         SELECT member, day, {parsed.to_sql(lambda key: columns[key])} FROM (
             SELECT {member_column} AS member, o.day AS day, {running}
-            FROM kpis_observation o {member_join}
-            WHERE o.measure_id IN ({", ".join(["%s"] * len(ids))}) AND o.day >= %s AND o.day < %s
+            FROM (
+                SELECT o.measure_id, o.segment_id, o.day, {observations}
+                FROM kpis_observation o
+                WHERE o.measure_id IN ({", ".join(["%s"] * len(ids))}) AND o.day >= %s AND o.day < %s
+            ) o {member_join}
             GROUP BY {by_member}o.day
             WINDOW w AS ({"PARTITION BY sm.value " if dimension is not None else ""}ORDER BY o.day)
         ) running ORDER BY member, day
@@ -145,10 +166,6 @@ def _values_to_date(
         for each_member, day, value in cursor.fetchall():
             found.setdefault(each_member, []).append((_as_date(day), value))
     return found
-
-
-def _only(measure_id: int) -> str:
-    return f"CASE WHEN o.measure_id = {int(measure_id)} THEN o.value END"
 
 
 def _as_date(value: dt.date | str) -> dt.date:
@@ -203,3 +220,41 @@ def dimension_members(*, dimension_ids: Iterable[int]) -> dict[int, list[str]]:
     ):
         found.setdefault(dimension_id, []).append(value)
     return found
+
+
+@dataclass(frozen=True)
+class ReplacedCell:
+    measure: str
+    day: dt.date
+    segment: str
+    previous_value: float
+    value: float
+    previous_batch_id: int
+    previous_batch: str
+
+
+def batch_replaced_cells(*, batch: ImportBatch, limit: int) -> list[ReplacedCell]:
+    """The first `limit` cells the batch replaced, with the value each had and the import that had written it
+    (kpis.models.CellChange), read within the batch's measures and days, as the index is ordered."""
+    changes = batch.changes or {}
+    days = sorted(changes.get("days") or [])
+    if not changes.get("measures") or not days:
+        return []
+    rows = list(
+        CellChange.objects.filter(batch=batch, measure_id__in=changes["measures"], day__gte=days[0], day__lte=days[-1])
+        .order_by("measure_id", "day", "segment_id")
+        .values_list("measure__key", "day", "segment__key", "previous_value", "value", "previous_batch_id")[:limit]
+    )
+    names = dict(ImportBatch.objects.filter(pk__in={row[5] for row in rows}).values_list("pk", "filename"))
+    return [
+        ReplacedCell(
+            measure=measure,
+            day=day,
+            segment=segment or "(unsegmented)",
+            previous_value=previous,
+            value=value,
+            previous_batch_id=previous_batch,
+            previous_batch=names.get(previous_batch, f"#{previous_batch}"),
+        )
+        for measure, day, segment, previous, value, previous_batch in rows
+    ]

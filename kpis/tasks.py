@@ -9,13 +9,14 @@ import_batches_recover, which beat runs every minute).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
-from celery import Task, current_app, shared_task
+from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from django.conf import settings
 from django.core.cache import cache
@@ -23,7 +24,8 @@ from django.db import connection, transaction
 
 from config.celery import RELIABLE_TASK, RETRIED_ERRORS
 from kpis.models import ImportBatch
-from kpis.services import imports, recovery, series
+from kpis.services import followups, imports, recovery, series
+from kpis.signals import import_ended
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +34,11 @@ logger = logging.getLogger(__name__)
 IMPORT_LOCK_CLASS = recovery.IMPORT_LOCK_CLASS
 # Another worker holds the batch (or a killed worker's session still does, until PostgreSQL notices): look again.
 BUSY_RETRY_SECONDS = 10
-# Key results read the series; the okrs app owns their task. Named, not imported, so that kpis needs no okrs.
-KEY_RESULTS_TASK = "okrs.key_results_recompute_for_kpis"
+
+
+def import_ended_notify(batch_id: int) -> None:
+    """Tell the apps listening (the okrs webhooks) that the batch has ended; they add to the current transaction."""
+    import_ended.send(sender=ImportBatch, batch_id=batch_id)
 
 
 class ImportStage:
@@ -88,13 +93,6 @@ def _batch_lock(batch_id: int) -> Iterator[bool]:
         if held:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [IMPORT_LOCK_CLASS, batch_id])
-
-
-def key_results_enqueue(change: series.SeriesChange) -> None:
-    """Hand the KPIs and days a series recompute changed to the key results that read them (the okrs app)."""
-    if change.kpi_ids and change.first_day and change.last_day:
-        args = [change.kpi_ids, change.first_day.isoformat(), change.last_day.isoformat()]
-        current_app.signature(KEY_RESULTS_TASK, args=args).delay()
 
 
 def _why_stopped(error: BaseException) -> str:
@@ -156,7 +154,10 @@ def import_batch_process_task(self: Task, batch_id: int) -> str:
             # Raised inside the import, whose transaction has rolled back: the batch can be failed right here.
             recovery.import_batch_fail(batch_id=batch_id, message=_why_stopped(error))
             import_progress_clear(batch_id)
+            import_ended_notify(batch_id)
             return ImportBatch.Status.FAILED
+        if batch.status in imports.FINISHED:
+            import_ended_notify(batch_id)
         if imports.series_pending(batch):
             import_progress_report(batch_id, ImportStage.RECOMPUTING, batch.rows_read)
             transaction.on_commit(partial(series_recompute_for_batch_task.delay, batch.pk))
@@ -171,9 +172,32 @@ def series_recompute_for_batch_task(batch_id: int) -> list[int]:
 
     Returns the ids of the KPIs recomputed; none when the batch failed, was a dry run, or is done already.
     """
-    change = imports.import_batch_series_recompute(batch_id=batch_id, on_commit=key_results_enqueue)
+    change = imports.import_batch_series_recompute(batch_id=batch_id, on_commit=followups.key_results_enqueue)
     import_progress_clear(batch_id)
     return change.kpi_ids
+
+
+@shared_task(name=followups.SERIES_TASK, **RELIABLE_TASK)
+def series_recompute_for_definitions_task(kpi_ids: list[int], measure_ids: list[int]) -> list[int]:
+    """A KPI was created or its formula changed, or a measure's aggregation: recompute what reads it, then, on
+    commit, the key results and their history."""
+    with transaction.atomic():
+        change = series.series_recompute_for_definitions(kpi_ids=kpi_ids, measure_ids=measure_ids)
+        transaction.on_commit(partial(followups.key_results_enqueue, change))
+    return change.kpi_ids
+
+
+# A definition recompute normally ends within seconds; one marked longer than this lost its task.
+DEFINITIONS_STALE = dt.timedelta(minutes=1)
+
+
+@shared_task(name="kpis.definitions_recompute_recover", **RELIABLE_TASK)
+def definitions_recompute_recover_task() -> list[int]:
+    """Every minute: KPIs still marked "recomputing" long after their change get their recompute sent again."""
+    kpi_ids = followups.kpis_awaiting_recompute(older_than=DEFINITIONS_STALE)
+    if kpi_ids:
+        series_recompute_for_definitions_task.delay(kpi_ids, [])
+    return kpi_ids
 
 
 @shared_task(name="kpis.series_recompute_all", **RELIABLE_TASK)

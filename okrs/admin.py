@@ -2,19 +2,19 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from okrs.models import CheckIn, Guardrail, Initiative, KeyResult, Membership, Objective, ProgressSnapshot, Team
-
-COMPUTED = (
-    "current_value",
-    "progress",
-    "over_achievement",
-    "expected",
-    "status",
-    "forecast",
-    "guardrail_breached",
-    "baseline_read_from",
-    "computed_at",
+from okrs.models import (
+    SYSTEM_COMPUTED_FIELDS,
+    CheckIn,
+    Guardrail,
+    Initiative,
+    KeyResult,
+    Membership,
+    Objective,
+    ProgressSnapshot,
+    Team,
 )
+
+COMPUTED = SYSTEM_COMPUTED_FIELDS
 
 
 class MembershipInline(admin.TabularInline):

@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.utils import timezone
 
 from kpis import periods
+from okrs.calendar import fiscal_start, span_parse
 from okrs.models import Status, Team
-from okrs.selectors import teams_for_user
 
 
 class PeriodTeamForm(forms.Form):
@@ -26,14 +25,14 @@ class PeriodTeamForm(forms.Form):
         super().__init__(*args, **kwargs)
         team = self.fields["team"]
         assert isinstance(team, forms.ModelChoiceField)
-        team.queryset = teams_for_user(user=user).order_by("name")
+        team.queryset = Team.objects.visible_to(user).order_by("name")
 
     def clean_period(self) -> periods.Span | None:
         label: str = self.cleaned_data["period"]
         if not label:
             return None
         try:
-            return periods.parse_label(label, settings.FISCAL_YEAR_START_MONTH)
+            return span_parse(label)
         except ValueError as error:
             raise forms.ValidationError(str(error)) from None
 
@@ -60,9 +59,8 @@ class ScorecardFilterForm(PeriodTeamForm):
         as_of = cleaned.get("as_of")
         if as_of is None or "period" in self.errors:
             return cleaned
-        fy_start = settings.FISCAL_YEAR_START_MONTH
         today = timezone.localdate()
-        span = cleaned.get("period") or periods.containing(today, periods.Grain.QUARTER, fy_start)
+        span = cleaned.get("period") or periods.containing(today, periods.Grain.QUARTER, fiscal_start())
         if as_of > today:
             self.add_error("as_of", f"Choose a day up to today ({today:%-d %b %Y}); the future has no numbers yet.")
         elif not span.start <= as_of <= span.last_day:

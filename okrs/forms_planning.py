@@ -7,31 +7,23 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from kpis import periods
 from kpis.models import Dimension, Kpi
 from kpis.services.calendar import period_for_label
+from okrs import kinds
+from okrs.calendar import span_parse
 from okrs.models import Guardrail, Initiative, KeyResult, Objective, Team
-from okrs.selectors import kpi_segment_members, objectives_for_user, teams_editable_by
+from okrs.selectors import kpi_segment_members, team_people
 from okrs.services.preview import Preview, key_result_preview
 
-Kind = KeyResult.Kind
-
 NEGATIVE_WEIGHT = "A weight cannot be negative; 0 leaves it out of the roll-up."
-SEGMENT_FIELDS = ["kpi", "dimension", "member"]
-# The fields each kind of key result reads; the form shows and keeps only these.
-KIND_FIELDS: dict[str, list[str]] = {
-    Kind.KPI_FROM_TO: [*SEGMENT_FIELDS, "direction", "baseline_source", "baseline_value", "target_value"],
-    Kind.KPI_RELATIVE: [*SEGMENT_FIELDS, "direction", "change_percent", "baseline_period"],
-    Kind.KPI_THRESHOLD: [*SEGMENT_FIELDS, "threshold_mode", "target_value", "band_min", "band_max"],
-    Kind.MANUAL: ["direction", "baseline_value", "target_value"],
-    Kind.MILESTONE: [],
-}
+SEGMENT_FIELDS = list(kinds.SEGMENT_FIELDS)
+# The fields some kind of key result reads (okrs.kinds); the form shows and keeps only the chosen kind's.
+KIND_FIELDS = {name for kind in kinds.KINDS for name in kind.form_fields} | {"baseline_period"}
 GUARDRAIL_FIELDS = ["guardrail_kpi", "guardrail_comparison", "guardrail_threshold"]
 # Choosing these changes which fields, segment members or recent values the form shows: it is re-rendered.
 RERENDER_FIELDS = ["kind", "kpi", "dimension", "member", "baseline_source", "threshold_mode"]
@@ -39,7 +31,7 @@ RERENDER_FIELDS = ["kind", "kpi", "dimension", "member", "baseline_source", "thr
 
 def period_label_clean(label: str) -> str:
     try:
-        return periods.parse_label(label, int(settings.FISCAL_YEAR_START_MONTH)).label
+        return span_parse(label).label
     except ValueError as error:
         raise forms.ValidationError(str(error)) from None
 
@@ -71,7 +63,11 @@ class ObjectiveForm(forms.Form):
         queryset=Team.objects.none(),
         error_messages={"invalid_choice": "You cannot plan for this team: only its editors and admins can."},
     )
-    owner = PersonField(queryset=User.objects.filter(is_active=True).order_by("first_name", "username"))
+    owner = PersonField(
+        queryset=User.objects.none(),
+        help_text="A member of the team.",
+        error_messages={"invalid_choice": "The owner must be a member of the objective's team."},
+    )
     period = forms.CharField(help_text="A quarter such as 2026-Q3; also 2026-09, 2026-W36 or 2026.")
     parent_objective = ParentObjectiveField(
         queryset=Objective.objects.none(), required=False, label="Supports objective", empty_label="None"
@@ -90,9 +86,14 @@ class ObjectiveForm(forms.Form):
         super().__init__(*args, **kwargs)
         team = self.fields["team"]
         assert isinstance(team, forms.ModelChoiceField)
-        team.queryset = teams_editable_by(user=user)
+        team.queryset = Team.objects.editable_by(user)
+        owner = self.fields["owner"]
+        assert isinstance(owner, forms.ModelChoiceField)
+        owner.queryset = team_people(teams=self._teams_offered(team.queryset, objective))
         visible = (
-            objectives_for_user(user=user).prefetch_related(None).order_by("-period__start", "team__name", "title")
+            Objective.objects.visible_to(user)
+            .select_related("team", "period")
+            .order_by("-period__start", "team__name", "title")
         )
         if objective is not None:
             visible = visible.exclude(pk=objective.pk)
@@ -107,6 +108,14 @@ class ObjectiveForm(forms.Form):
         if objective is not None:
             key_results = key_results.exclude(objective=objective)
         parent_kr.queryset = key_results.order_by("-objective__period__start", "objective__title", "id")
+
+    def _teams_offered(self, editable: QuerySet[Team], objective: Objective | None) -> QuerySet[Team]:
+        """The team whose people the owner picker lists: the one chosen (or the objective's), else every team the
+        user plans for; the service checks the owner against the team finally chosen."""
+        chosen = str(self.data.get("team") or self.initial.get("team") or (objective.team_id if objective else ""))
+        if chosen.isdigit() and editable.filter(pk=chosen).exists():
+            return editable.filter(pk=chosen)
+        return editable
 
     def clean_period(self) -> str:
         return period_label_clean(self.cleaned_data["period"])
@@ -126,14 +135,8 @@ class ObjectiveForm(forms.Form):
 class KeyResultForm(forms.Form):
     title = forms.CharField(max_length=300)
     kind = forms.ChoiceField(
-        choices=[
-            (Kind.KPI_FROM_TO, "KPI: from a baseline to a target"),
-            (Kind.KPI_RELATIVE, "KPI: a change against a past period"),
-            (Kind.KPI_THRESHOLD, "KPI: stay above, below or within"),
-            (Kind.MANUAL, "Manual number"),
-            (Kind.MILESTONE, "Milestone"),
-        ],
-        initial=Kind.KPI_FROM_TO,
+        choices=[(kind.value, kind.form_label) for kind in kinds.KINDS],
+        initial=kinds.DEFAULT.value,
         label="Kind",
     )
     kpi = forms.ModelChoiceField(queryset=Kpi.objects.order_by("name"), required=False, label="KPI")
@@ -193,8 +196,9 @@ class KeyResultForm(forms.Form):
         for name in RERENDER_FIELDS:
             if name in self.fields:
                 self.fields[name].widget.attrs.update(rerender)
-        self.chosen_kind = self._value("kind") if self._value("kind") in Kind.values else Kind.KPI_FROM_TO
-        reads_kpi = self.chosen_kind in KeyResult.KPI_KINDS
+        self.chosen = kinds.get(self._value("kind")) or kinds.DEFAULT
+        self.chosen_kind = self.chosen.value
+        reads_kpi = self.chosen.reads_kpi
         kpi_id, dimension_id = (self._value("kpi"), self._value("dimension")) if reads_kpi else ("", "")
         self.chosen_kpi = Kpi.objects.filter(pk=kpi_id).first() if kpi_id.isdigit() else None
         self.chosen_dimension = Dimension.objects.filter(pk=dimension_id).first() if dimension_id.isdigit() else None
@@ -206,15 +210,15 @@ class KeyResultForm(forms.Form):
         member.choices = [("", "Choose…" if members else "No data for this segment"), *((m, m) for m in members)]
         # Fields another kind reads are dropped: neither shown nor validated (a stale KPI under a milestone).
         shown = set(self.kind_fields)
-        for name in {name for names in KIND_FIELDS.values() for name in names} | {"baseline_period"}:
+        for name in KIND_FIELDS:
             if name not in shown:
                 del self.fields[name]
         if not self.reads_kpi:
             for name in GUARDRAIL_FIELDS:
                 del self.fields[name]
-        if self.chosen_kind == Kind.KPI_THRESHOLD and "target_value" in self.fields:
-            self.fields["target_value"].label = "Threshold"
-            self.fields["target_value"].help_text = "For stay above or below."
+        for name, (label, help_text) in self.chosen.field_labels.items():
+            if name in self.fields:
+                self.fields[name].label, self.fields[name].help_text = label, help_text
 
     def _value(self, name: str) -> str:
         """The raw value of a field from the data, else the initial: which fields to show depends on it."""
@@ -225,14 +229,7 @@ class KeyResultForm(forms.Form):
 
     @property
     def kind_fields(self) -> list[str]:
-        fields = list(KIND_FIELDS[self.chosen_kind])
-        if self.chosen_kind == Kind.KPI_FROM_TO and self._value("baseline_source") == KeyResult.BaselineSource.SERIES:
-            fields[fields.index("baseline_value")] = "baseline_period"
-        if self.chosen_kind == Kind.KPI_THRESHOLD:
-            mode = self._value("threshold_mode")
-            drop = {"target_value"} if mode == KeyResult.ThresholdMode.WITHIN else {"band_min", "band_max"}
-            fields = [f for f in fields if f not in drop or not mode]
-        return fields
+        return self.chosen.shown_fields(self._value)
 
     def shown(self, names: list[str]) -> list[forms.BoundField]:
         return [self[name] for name in names if name in self.kind_fields]
@@ -247,7 +244,7 @@ class KeyResultForm(forms.Form):
 
     @property
     def reads_kpi(self) -> bool:
-        return self.chosen_kind in KeyResult.KPI_KINDS
+        return self.chosen.reads_kpi
 
     def clean_baseline_period(self) -> str:
         label: str = self.cleaned_data.get("baseline_period", "")
@@ -307,7 +304,7 @@ class KeyResultForm(forms.Form):
         for name in ("baseline_value", "change_percent", "target_value", "band_min", "band_max"):
             fields[name] = data.get(name) if name in wanted else None
         fields["threshold_mode"] = (data.get("threshold_mode") or "") if "threshold_mode" in wanted else ""
-        series = self.chosen_kind == Kind.KPI_RELATIVE or "baseline_period" in wanted
+        series = self.chosen.always_series or "baseline_period" in wanted
         fields["baseline_source"] = KeyResult.BaselineSource.SERIES if series else KeyResult.BaselineSource.TYPED
         label = data.get("baseline_period") if "baseline_period" in wanted else ""
         fields["baseline_period"] = period_for_label(label=label) if label else None
@@ -386,13 +383,14 @@ class CheckInForm(forms.Form):
     def __init__(self, *args: Any, key_result: KeyResult, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.key_result = key_result
-        if key_result.kind != Kind.MANUAL:
+        self.value_field = key_result.kind_rules.check_in_field
+        if self.value_field != "value":
             del self.fields["value"]
         else:
             self.fields["value"].required = True
             self.fields["value"].error_messages["required"] = "Give the new number."
             self.fields["value"].label = "New value"
-        if key_result.kind != Kind.MILESTONE:
+        if self.value_field != "done":
             del self.fields["done"]
 
     def clean(self) -> dict[str, Any]:
@@ -404,7 +402,7 @@ class CheckInForm(forms.Form):
 
     def check_in_fields(self) -> dict[str, Any]:
         data = self.cleaned_data
-        value = data.get("value") if self.key_result.kind == Kind.MANUAL else data.get("done")
+        value = data.get(self.value_field) if self.value_field else None
         return {
             "day": data["day"],
             "value": None if value is None else float(value),

@@ -1,18 +1,50 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from simple_history import register
 
+from config.audit import history_user, tracked
 from kpis.models import Dimension, Direction, Kpi, Period
+from okrs import kinds, progress, querysets
+
+# Numbers people type are finite and of a size a KPI can have; weights are relative, 0-1000 leaves room enough.
+NUMBER_LIMIT = 1e15
+BOUNDED = [
+    MinValueValidator(-NUMBER_LIMIT, f"Give a number between -{NUMBER_LIMIT:g} and {NUMBER_LIMIT:g}."),
+    MaxValueValidator(NUMBER_LIMIT, f"Give a number between -{NUMBER_LIMIT:g} and {NUMBER_LIMIT:g}."),
+]
+WEIGHT = [
+    MinValueValidator(0, "A weight cannot be negative; 0 leaves it out of the roll-up."),
+    MaxValueValidator(1000, "A weight is at most 1000: weights only compare with each other."),
+]
+
+# A key result's fields only the recompute writes, from the data: read-only in the admin, left out of its
+# history (docs/audit.md).
+SYSTEM_COMPUTED_FIELDS = (
+    "baseline_read_from",
+    "current_value",
+    "progress",
+    "over_achievement",
+    "expected",
+    "status",
+    "forecast",
+    "guardrail_breached",
+    "computed_at",
+)
 
 
 class Team(models.Model):
     name = models.CharField(max_length=200, unique=True)
     description = models.TextField(blank=True)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="okr_teams")
+    history = tracked()
+
+    objects = querysets.TeamQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -30,12 +62,19 @@ class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="okr_memberships")
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+    history = tracked()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "team"], name="membership_once_per_team")]
 
     def __str__(self) -> str:
         return f"{self.user} in {self.team} ({self.role})"
+
+
+def is_member(user_id: int, team_id: int) -> bool:
+    """Whether the user belongs to the team, whatever their role: who may own the team's objectives and
+    initiatives."""
+    return Membership.objects.filter(user_id=user_id, team_id=team_id).exists()
 
 
 class Status(models.TextChoices):
@@ -48,7 +87,7 @@ class Status(models.TextChoices):
 class Objective(models.Model):
     class State(models.TextChoices):
         DRAFT = "draft", "Draft"
-        ACTIVE = "active", "Active"
+        ACTIVE = querysets.ACTIVE, "Active"
         CLOSED = "closed", "Closed"
 
     title = models.CharField(max_length=300)
@@ -63,10 +102,13 @@ class Objective(models.Model):
     parent_key_result = models.ForeignKey(
         "KeyResult", null=True, blank=True, on_delete=models.SET_NULL, related_name="child_objectives"
     )
-    weight = models.FloatField(default=1.0, validators=[MinValueValidator(0)])
+    weight = models.FloatField(default=1.0, validators=WEIGHT)
     state = models.CharField(max_length=10, choices=State.choices, default=State.DRAFT)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    history = tracked(excluded=["updated_at"])
+
+    objects = querysets.ObjectiveQuerySet.as_manager()
 
     class Meta:
         ordering = ["period__start", "team__name", "title"]
@@ -85,7 +127,13 @@ class Objective(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def is_active(self) -> bool:
+        return self.state == querysets.ACTIVE
+
     def clean(self) -> None:
+        if self.team_id and self.owner_id and not is_member(self.owner_id, self.team_id):
+            raise ValidationError({"owner": "The owner must be a member of the objective's team."})
         if self.parent_objective_id and self.parent_key_result_id:
             raise ValidationError("An objective aligns to an objective or to a key result, not both.")
         if self.pk and self.parent_objective_id == self.pk:
@@ -96,12 +144,8 @@ class Objective(models.Model):
 
 
 class KeyResult(models.Model):
-    class Kind(models.TextChoices):
-        KPI_FROM_TO = "kpi_from_to", "KPI, from a baseline to a target"
-        KPI_RELATIVE = "kpi_relative", "KPI, change by a percentage against a baseline period"
-        KPI_THRESHOLD = "kpi_threshold", "KPI, stay above, below or within a band"
-        MANUAL = "manual", "Manual number"
-        MILESTONE = "milestone", "Milestone"
+    # The kinds and what each one does live in okrs.kinds; this is their list as the model's choices.
+    Kind = models.TextChoices("Kind", kinds.choices())  # type: ignore[call-overload]
 
     class ThresholdMode(models.TextChoices):
         ABOVE = "above", "Stay above"
@@ -120,8 +164,6 @@ class KeyResult(models.Model):
         HIGHER = Direction.HIGHER.value, Direction.HIGHER.label
         LOWER = Direction.LOWER.value, Direction.LOWER.label
 
-    KPI_KINDS = frozenset({Kind.KPI_FROM_TO, Kind.KPI_RELATIVE, Kind.KPI_THRESHOLD})
-
     objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="key_results")
     title = models.CharField(max_length=300)
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -131,7 +173,7 @@ class KeyResult(models.Model):
     direction = models.CharField(
         max_length=10, choices=KrDirection.choices, blank=True, help_text="Blank: the KPI's direction."
     )
-    baseline_value = models.FloatField(null=True, blank=True)
+    baseline_value = models.FloatField(null=True, blank=True, validators=BOUNDED)
     baseline_source = models.CharField(max_length=10, choices=BaselineSource.choices, default=BaselineSource.TYPED)
     baseline_period = models.ForeignKey(
         Period,
@@ -144,13 +186,17 @@ class KeyResult(models.Model):
     baseline_read_from = models.ForeignKey(
         Period, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
     )
-    change_percent = models.FloatField(null=True, blank=True, help_text="Relative key results: -20 means 20 % less.")
-    target_value = models.FloatField(null=True, blank=True, help_text="For stay above/below: the threshold.")
+    change_percent = models.FloatField(
+        null=True, blank=True, validators=BOUNDED, help_text="Relative key results: -20 means 20 % less."
+    )
+    target_value = models.FloatField(
+        null=True, blank=True, validators=BOUNDED, help_text="For stay above/below: the threshold."
+    )
     target_source = models.CharField(max_length=10, choices=TargetSource.choices, default=TargetSource.TYPED)
     threshold_mode = models.CharField(max_length=10, choices=ThresholdMode.choices, blank=True)
-    band_min = models.FloatField(null=True, blank=True)
-    band_max = models.FloatField(null=True, blank=True)
-    weight = models.FloatField(default=1.0, validators=[MinValueValidator(0)])
+    band_min = models.FloatField(null=True, blank=True, validators=BOUNDED)
+    band_max = models.FloatField(null=True, blank=True, validators=BOUNDED)
+    weight = models.FloatField(default=1.0, validators=WEIGHT)
 
     # Computed by okrs.services.recompute; never typed in.
     current_value = models.FloatField(null=True, blank=True, editable=False)
@@ -161,6 +207,11 @@ class KeyResult(models.Model):
     forecast = models.FloatField(null=True, blank=True, editable=False, help_text="The value projected to period end")
     guardrail_breached = models.BooleanField(default=False, editable=False)
     computed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Written by the recompute from the data, not by a person (okrs.services.recompute.COMPUTED_FIELDS less the
+    # baseline and target, which a person may type; okrs.history leaves out their derived changes).
+    history = tracked(excluded=SYSTEM_COMPUTED_FIELDS)
+
+    objects = querysets.KeyResultQuerySet.as_manager()
 
     class Meta:
         ordering = ["objective", "id"]
@@ -170,32 +221,7 @@ class KeyResult(models.Model):
                 condition=(Q(dimension__isnull=True) & Q(member="")) | (Q(dimension__isnull=False) & ~Q(member="")),
                 name="key_result_member_iff_dimension",
             ),
-            models.CheckConstraint(
-                condition=Q(kind__in=["manual", "milestone"], kpi__isnull=True, dimension__isnull=True)
-                | Q(kind__in=["kpi_from_to", "kpi_relative", "kpi_threshold"], kpi__isnull=False),
-                name="key_result_kpi_iff_kpi_kind",
-            ),
-            models.CheckConstraint(
-                condition=~Q(kind="kpi_from_to")
-                | (Q(target_value__isnull=False) & (Q(baseline_source="series") | Q(baseline_value__isnull=False))),
-                name="key_result_from_to_has_baseline_and_target",
-            ),
-            models.CheckConstraint(
-                condition=~Q(kind="kpi_relative") | (Q(change_percent__isnull=False) & ~Q(change_percent=0)),
-                name="key_result_relative_has_change",
-            ),
-            models.CheckConstraint(
-                condition=~Q(kind="kpi_threshold")
-                | Q(threshold_mode__in=["above", "below"], target_value__isnull=False)
-                | Q(
-                    threshold_mode="within", band_min__isnull=False, band_max__isnull=False, band_min__lte=F("band_max")
-                ),
-                name="key_result_threshold_has_bounds",
-            ),
-            models.CheckConstraint(
-                condition=~Q(kind="manual") | Q(baseline_value__isnull=False, target_value__isnull=False),
-                name="key_result_manual_has_baseline_and_target",
-            ),
+            *kinds.constraints(),
             models.CheckConstraint(
                 condition=Q(progress__isnull=True) | Q(progress__gte=0, progress__lte=100),
                 name="key_result_progress_bounded",
@@ -206,8 +232,13 @@ class KeyResult(models.Model):
         return self.title
 
     @property
+    def kind_rules(self) -> kinds.Kind:
+        """What this key result's kind does (okrs.kinds)."""
+        return kinds.kind_of(self)
+
+    @property
     def is_kpi_kind(self) -> bool:
-        return self.kind in self.KPI_KINDS
+        return self.kind_rules.reads_kpi
 
     @property
     def effective_direction(self) -> str:
@@ -216,22 +247,14 @@ class KeyResult(models.Model):
             return self.direction
         if self.kpi is not None and self.kpi.direction in (Direction.HIGHER, Direction.LOWER):
             return str(self.kpi.direction)
-        if self.kind == self.Kind.KPI_RELATIVE and self.change_percent is not None:
-            return Direction.LOWER if self.change_percent < 0 else Direction.HIGHER
-        if (
-            self.baseline_value is not None
-            and self.target_value is not None
-            and self.target_value < self.baseline_value
-        ):
-            return Direction.LOWER
-        return Direction.HIGHER
+        return self.kind_rules.implied_direction(self)
 
     @property
     def segment_label(self) -> str:
         return f"{self.dimension.key}={self.member}" if self.dimension else "overall"
 
     def clean(self) -> None:
-        if self.kind not in self.Kind.values:
+        if kinds.get(self.kind) is None:
             return  # the field's own validation names the unknown kind; rules per kind would only add noise
         errors: dict[str, str] = {}
         if self.is_kpi_kind and self.kpi_id is None:
@@ -240,52 +263,9 @@ class KeyResult(models.Model):
             errors["kpi"] = "Manual and milestone key results do not read a KPI."
         if (self.dimension_id is None) != (self.member == ""):
             errors["member"] = "A segment needs both a dimension and a member, e.g. team = Tier 1."
-        errors.update(self._kind_errors())
+        errors.update(self.kind_rules.errors(self))
         if errors:
             raise ValidationError(errors)
-
-    def _kind_errors(self) -> dict[str, str]:
-        kind, errors = self.kind, {}
-        if kind in (self.Kind.KPI_FROM_TO, self.Kind.MANUAL):
-            if self.target_value is None:
-                errors["target_value"] = "Give the target value."
-            if self.baseline_value is None and (kind == self.Kind.MANUAL or self.baseline_source == "typed"):
-                errors["baseline_value"] = "Give the baseline value, or read it from the series."
-            if not errors and self.baseline_value is not None and self.kpi_id is not None:
-                errors.update(self._target_against_direction(self.baseline_value, self.target_value))
-        elif kind == self.Kind.KPI_RELATIVE:
-            if not self.change_percent:
-                errors["change_percent"] = "Give the change in percent, e.g. -20 for 20 % less."
-            elif self.kpi_id is not None:
-                lower = self.effective_direction == Direction.LOWER
-                if (self.change_percent < 0) != lower:
-                    better = "a decrease (a negative change)" if lower else "an increase (a positive change)"
-                    errors["change_percent"] = f"This key result's direction calls for {better}."
-        elif kind == self.Kind.KPI_THRESHOLD:
-            errors.update(self._threshold_errors())
-        return errors
-
-    def _target_against_direction(self, baseline: float, target: float | None) -> dict[str, str]:
-        if target is None or target == baseline:
-            return {}
-        if (target < baseline) != (self.effective_direction == Direction.LOWER):
-            word = "below" if self.effective_direction == Direction.LOWER else "above"
-            return {
-                "target_value": f"The KPI is {self.effective_direction}-is-better: the target must lie {word} "
-                "the baseline (or override the direction)."
-            }
-        return {}
-
-    def _threshold_errors(self) -> dict[str, str]:
-        if self.threshold_mode in (self.ThresholdMode.ABOVE, self.ThresholdMode.BELOW):
-            return {} if self.target_value is not None else {"target_value": "Give the threshold to stay beyond."}
-        if self.threshold_mode == self.ThresholdMode.WITHIN:
-            if self.band_min is None or self.band_max is None:
-                return {"band_min": "Give both ends of the band."}
-            return (
-                {} if self.band_min <= self.band_max else {"band_max": "The band's upper end is below its lower end."}
-            )
-        return {"threshold_mode": "Choose stay above, stay below or stay within a band."}
 
 
 class Guardrail(models.Model):
@@ -300,9 +280,12 @@ class Guardrail(models.Model):
     dimension = models.ForeignKey(Dimension, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     member = models.CharField(max_length=200, blank=True)
     comparison = models.CharField(max_length=2, choices=Comparison.choices, default=Comparison.AT_LEAST)
-    threshold = models.FloatField()
+    threshold = models.FloatField(validators=BOUNDED)
     current_value = models.FloatField(null=True, blank=True, editable=False)
     breached = models.BooleanField(default=False, editable=False)
+    history = tracked(excluded=["current_value", "breached"])
+
+    objects = querysets.GuardrailQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -314,6 +297,10 @@ class Guardrail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kpi.key} {self.comparison} {self.threshold:g}"
+
+    def breached_by(self, value: float | None) -> bool:
+        """Whether the watched KPI at `value` breaks the guardrail; with no data it is not (yet) breached."""
+        return not progress.guardrail_holds(value, self.comparison, self.threshold)
 
 
 class Initiative(models.Model):
@@ -330,12 +317,22 @@ class Initiative(models.Model):
     )
     status = models.CharField(max_length=12, choices=State.choices, default=State.PLANNED)
     due_date = models.DateField(null=True, blank=True)
+    history = tracked()
+
+    objects = querysets.InitiativeQuerySet.as_manager()
 
     class Meta:
         ordering = ["key_result", "due_date", "id"]
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        if self.owner_id and self.key_result_id:
+            team_id = KeyResult.objects.filter(pk=self.key_result_id).values_list("objective__team_id", flat=True)
+            team = team_id.first()
+            if team is not None and not is_member(self.owner_id, team):
+                raise ValidationError({"owner": "The owner must be a member of the key result's team."})
 
 
 class CheckIn(models.Model):
@@ -344,12 +341,17 @@ class CheckIn(models.Model):
     key_result = models.ForeignKey(KeyResult, on_delete=models.CASCADE, related_name="check_ins")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="okr_check_ins")
     day = models.DateField()
-    value = models.FloatField(null=True, blank=True, help_text="Manual key results: the number; milestones: 1 done.")
+    value = models.FloatField(
+        null=True, blank=True, validators=BOUNDED, help_text="Manual key results: the number; milestones: 1 done."
+    )
     confidence = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MaxValueValidator(10)], help_text="0 (no chance) to 10 (certain)"
     )
     comment = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    history = tracked()
+
+    objects = querysets.CheckInQuerySet.as_manager()
 
     class Meta:
         ordering = ["-day", "-created_at", "-id"]
@@ -446,6 +448,7 @@ class Person(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="person")
     org_role = models.CharField(max_length=10, choices=OrgRole.choices, default=OrgRole.MEMBER)
+    history = tracked()
 
     class Meta:
         constraints = [
@@ -560,3 +563,76 @@ class ScorecardSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} {self.frequency} {self.format}"
+
+
+# Accounts: deactivation and reactivation are recorded; the password hash and the sign-in time are not (sign-ins
+# have their own log, pacer.security).
+register(
+    User,
+    app="okrs",
+    excluded_fields=["password", "last_login"],
+    get_user=history_user,
+)
+
+
+class Webhook(models.Model):
+    """An org admin's subscription: Pacer POSTs the events picked to the URL, signed with the webhook's secret."""
+
+    class Event(models.TextChoices):
+        IMPORT_FINISHED = "import.finished", "An import finished"
+        IMPORT_FAILED = "import.failed", "An import failed"
+        KEY_RESULT_STATUS_CHANGED = "key_result.status_changed", "A key result's status changed"
+        CHECK_IN_ADDED = "check_in.added", "A check-in was added"
+
+    url = models.URLField(max_length=500, help_text="Where the events are POSTed, http:// or https://.")
+    events = models.JSONField(default=list, help_text="The events sent, from Webhook.Event.")
+    # Kept as it is (not a digest): every delivery is signed with it. Shown to org admins on the webhooks page.
+    secret = models.CharField(max_length=64, editable=False)
+    description = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.CheckConstraint(condition=~Q(events=[]), name="webhook_has_an_event")]
+
+    def __str__(self) -> str:
+        return self.url
+
+    def clean(self) -> None:
+        events = self.events if isinstance(self.events, list) else None
+        if not events:
+            raise ValidationError({"events": "Pick at least one event."})
+        unknown = sorted(set(map(str, events)) - set(self.Event.values))
+        if unknown:
+            raise ValidationError({"events": f"Unknown event {', '.join(unknown)}."})
+
+
+class WebhookDelivery(models.Model):
+    """One event sent (or being sent) to one webhook, with what its receiver answered."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed"
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=40, choices=Webhook.Event.choices)
+    payload = models.JSONField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    response_code = models.PositiveSmallIntegerField(null=True, blank=True, help_text="The last attempt's HTTP status")
+    error = models.CharField(max_length=500, blank=True, help_text="Why the last attempt failed")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "webhook deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.webhook.url} ({self.state})"

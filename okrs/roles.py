@@ -9,18 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Concatenate, ParamSpec
+from typing import Concatenate, ParamSpec, TypeVar
 
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
 
 from okrs.models import Membership, Person, Team
+from okrs.querysets import TeamScoped
 
 AnyUser = User | AnonymousUser | AbstractBaseUser
 P = ParamSpec("P")
+M = TypeVar("M", bound=Model)
 
 
 class PersonBackend(ModelBackend):
@@ -79,15 +82,42 @@ def actor_of(request: HttpRequest) -> User:
     return user
 
 
-def org_admin_required(
-    view: Callable[Concatenate[HttpRequest, P], HttpResponse],
-) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
-    """A page for org admins only: 403 for anyone else signed in (anonymous visitors are sent to sign in first)."""
+View = Callable[Concatenate[HttpRequest, P], HttpResponse]
 
-    @wraps(view)
-    def guarded(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
-        if not is_org_admin(request.user):
-            raise PermissionDenied("Only org admins manage people.")
-        return view(request, *args, **kwargs)
 
-    return guarded
+def _role_required(allowed: Callable[[AnyUser], bool], refusal: str) -> Callable[[View[P]], View[P]]:
+    """A decorator: the view runs for those `allowed`, anyone else signed in gets 403 with `refusal` (anonymous
+    visitors are sent to sign in first)."""
+
+    def decorator(view: View[P]) -> View[P]:
+        @wraps(view)
+        def guarded(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+            if not allowed(request.user):
+                raise PermissionDenied(refusal)
+            return view(request, *args, **kwargs)
+
+        return guarded
+
+    return decorator
+
+
+# A page for org admins only: people and teams.
+org_admin_required = _role_required(is_org_admin, "Only org admins manage people.")
+# A page that changes the KPI library, KPI targets or data, or shows imports: data stewards and org admins.
+data_steward_required = _role_required(
+    is_data_steward, "Only data stewards and org admins change KPIs, targets and data, or see imports."
+)
+
+
+def okr_object(request: HttpRequest, queryset: TeamScoped[M], *, write: bool = False, **lookups: object) -> M:
+    """The OKR object a request names: 404 unless the person sees it (its team is theirs), and for a write 403
+    unless they may change it (they are an editor or an admin of that team). The one check OKR pages make."""
+    found = get_object_or_404(queryset.visible_to(request.user), **lookups)
+    if write and not queryset.editable_by(request.user).filter(pk=found.pk).exists():
+        raise PermissionDenied("Only the team's editors and admins change its objectives, key results and check-ins.")
+    return found
+
+
+def can_plan(user: AnyUser) -> bool:
+    """May create objectives: an editor or an admin of at least one team, or an org admin."""
+    return Team.objects.editable_by(user).exists()

@@ -6,28 +6,13 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Prefetch, QuerySet
 
 from kpis.models import Dimension, Kpi, Period, SeriesValue
-from okrs import progress
 from okrs.models import CheckIn, KeyResult, Membership, Objective, ProgressSnapshot, Team
 
 
-def teams_for_user(*, user: User | AnonymousUser) -> QuerySet[Team]:
-    """The teams the user belongs to; every team for a superuser, none for an anonymous visitor."""
-    if not user.is_authenticated:
-        return Team.objects.none()
-    if getattr(user, "is_superuser", False):
-        return Team.objects.all()
-    return Team.objects.filter(memberships__user=user).distinct()
-
-
-def teams_editable_by(*, user: User | AnonymousUser) -> QuerySet[Team]:
-    """The teams whose objectives the user may plan: where they are an editor or an admin; every team for a
-    superuser."""
-    if not user.is_authenticated:
-        return Team.objects.none()
-    if getattr(user, "is_superuser", False):
-        return Team.objects.all()
-    roles = [Membership.Role.EDITOR, Membership.Role.ADMIN]
-    return Team.objects.filter(memberships__user=user, memberships__role__in=roles).distinct()
+def team_people(*, teams: QuerySet[Team]) -> QuerySet[User]:
+    """The active members of `teams`, by name: the people an objective or an initiative of theirs can be owned by."""
+    members = Membership.objects.filter(team__in=teams).values("user_id")
+    return User.objects.filter(pk__in=members, is_active=True).order_by("first_name", "last_name", "username")
 
 
 def kpi_segment_members(*, kpi: Kpi, dimension: Dimension) -> QuerySet[SeriesValue, str]:
@@ -40,11 +25,11 @@ def kpi_segment_members(*, kpi: Kpi, dimension: Dimension) -> QuerySet[SeriesVal
 def objectives_for_user(
     *, user: User | AnonymousUser, period: Period | None = None, team: Team | None = None
 ) -> QuerySet[Objective]:
-    objectives = Objective.objects.filter(team__in=teams_for_user(user=user)).select_related("team", "owner", "period")
+    objectives = Objective.objects.visible_to(user).select_related("team", "owner", "period")
     if period is not None:
-        objectives = objectives.filter(period=period)
+        objectives = objectives.for_period(period)
     if team is not None:
-        objectives = objectives.filter(team=team)
+        objectives = objectives.for_team(team)
     return objectives.prefetch_related(
         Prefetch("key_results", queryset=KeyResult.objects.select_related("kpi", "dimension"))
     )
@@ -52,11 +37,11 @@ def objectives_for_user(
 
 def key_results_for_report(*, period: Period, team: Team | None = None) -> QuerySet[KeyResult]:
     """Every key result of the period's objectives, for the command line (which acts as an administrator)."""
-    key_results = KeyResult.objects.filter(objective__period=period).select_related(
+    key_results = KeyResult.objects.for_period(period).select_related(
         "objective__team", "kpi", "dimension", "baseline_read_from"
     )
     if team is not None:
-        key_results = key_results.filter(objective__team=team)
+        key_results = key_results.for_team(team)
     return key_results.order_by("objective__team__name", "objective__title", "objective_id", "id")
 
 
@@ -67,22 +52,3 @@ def check_ins_for_key_result(*, key_result: KeyResult) -> QuerySet[CheckIn]:
 
 def progress_history(*, key_result: KeyResult) -> QuerySet[ProgressSnapshot]:
     return key_result.snapshots.order_by("day")
-
-
-def objective_progress(*, objective: Objective) -> float | None:
-    """The weighted mean of the objective's key results' progress, skipping those with no data."""
-    return progress.weighted_mean((kr.progress, kr.weight) for kr in objective.key_results.all())
-
-
-def team_progress(*, team: Team, period: Period) -> float | None:
-    """The roll-up of a team's active objectives in a period, weighted by the objectives' weights."""
-    objectives = Objective.objects.filter(team=team, period=period, state=Objective.State.ACTIVE).prefetch_related(
-        "key_results"
-    )
-    return progress.weighted_mean((objective_progress(objective=o), o.weight) for o in objectives)
-
-
-def period_progress(*, user: User | AnonymousUser, period: Period) -> float | None:
-    """The roll-up over every active objective the user can see in the period."""
-    objectives = objectives_for_user(user=user, period=period).filter(state=Objective.State.ACTIVE)
-    return progress.weighted_mean((objective_progress(objective=o), o.weight) for o in objectives)

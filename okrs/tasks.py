@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from config.celery import RELIABLE_TASK
+from config.celery import RELIABLE_TASK, RETRIED_ERRORS
 from okrs.exports.delivery import ScorecardNotSent, scorecard_subscription_send, scorecard_subscriptions_due
 from okrs.models import KeyResult
 from okrs.services.recompute import (
@@ -21,6 +21,7 @@ from okrs.services.recompute import (
     progress_snapshots_rebuild_for,
 )
 from okrs.services.snapshots import progress_snapshots_write
+from okrs.services.webhooks import DeliveryFailed, webhook_deliver
 
 # Another worker holding a key result is finishing the same computation: look again shortly.
 _BUSY_RETRY_SECONDS = 5
@@ -104,3 +105,12 @@ def scorecard_subscription_send_task(self: Task, subscription_id: int) -> None:
     except ScorecardNotSent as error:
         if not final_attempt:
             raise self.retry(exc=error, countdown=settings.SCORECARD_DELIVERY_RETRY_SECONDS) from None
+
+
+@shared_task(
+    name="okrs.webhook_deliver", bind=True, **(RELIABLE_TASK | {"autoretry_for": (DeliveryFailed, *RETRIED_ERRORS)})
+)
+def webhook_deliver_task(self: Task, delivery_id: int) -> str | None:
+    """Send one webhook delivery; retried with backoff (5 s doubling, up to 10 min) until the last try fails it."""
+    delivery = webhook_deliver(delivery_id=delivery_id, last_try=self.request.retries >= (self.max_retries or 0))
+    return None if delivery is None else delivery.state

@@ -41,4 +41,17 @@ fi
 echo "== ruff check" && uv run --frozen ruff check .
 echo "== ruff format --check" && uv run --frozen ruff format --check .
 echo "== mypy" && uv run --frozen mypy
+
+# The whole suite runs in parallel, one pytest-xdist worker per core (PYTEST_WORKERS sets another number, 0 none):
+# tests/conftest.py gives each worker its own test database, Redis database (the broker's + the worker's index, so
+# at most 16 - that number of workers) and data folder. A run given arguments (a file, -k …) stays in one process
+# unless it passes -n itself.
+if [ "$#" -eq 0 ]; then
+    redis_db="${CELERY_BROKER_URL##*/}"
+    [[ "$redis_db" =~ ^[0-9]+$ ]] || redis_db=0
+    case "$CELERY_BROKER_URL" in
+        redis://* | rediss://*) set -- -n "${PYTEST_WORKERS:-auto}" --maxprocesses "$((16 - redis_db))" ;;
+        *) echo "(one pytest process: a parallel run needs a Redis broker)" ;;
+    esac
+fi
 echo "== pytest" && uv run --frozen pytest "$@"

@@ -96,6 +96,8 @@ def test_it_refuses_to_start_in_production_mode_with_an_unsafe_setting(
         ("CELERY_BROKER_URL", "nonsense"),
         ("ALLOWED_HOSTS", "okr.example.com,,www.example.com"),
         ("CELERY_TASK_ALWAYS_EAGER", "sometimes"),
+        # Not above the hard time limit (1800 s): a task still running would be handed out a second time.
+        ("CELERY_BROKER_VISIBILITY_TIMEOUT", "1800"),
     ],
 )
 def test_it_refuses_a_malformed_value_naming_the_variable(tmp_path: Path, name: str, value: str) -> None:

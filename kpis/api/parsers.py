@@ -19,9 +19,11 @@ class BoundedJSONParser(JSONParser):
     def parse(
         self, stream: IO[Any], media_type: str | None = None, parser_context: Mapping[str, Any] | None = None
     ) -> Any:
-        request = (parser_context or {}).get("request")
+        context = parser_context or {}
+        request = context.get("request")
         length = request.META.get("CONTENT_LENGTH") if request is not None else None
-        limit = settings.API_MAX_REQUEST_BYTES
+        # A view may allow more (the measurement push): `max_request_bytes = …`.
+        limit = getattr(context.get("view"), "max_request_bytes", None) or settings.API_MAX_REQUEST_BYTES
         if length and length.isdigit() and int(length) > limit:
             raise RequestTooLarge(f"The request body is {int(length):,} bytes; the limit is {limit:,} bytes.")
         return super().parse(stream, media_type, parser_context)

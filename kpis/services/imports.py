@@ -24,6 +24,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from config.audit import record_as
 from config.celery import RETRIED_ERRORS
 from kpis import fast_csv, faults, layouts, readers
 from kpis.layouts import Layout, Plan, Problems, Staged
@@ -50,6 +51,11 @@ def _no_progress(stage: str, rows: int) -> None:
 
 
 FINISHED = (ImportBatch.Status.SUCCEEDED, ImportBatch.Status.FAILED)
+# Ends every refusal of cells at another set of dimensions; the import page offers the replacing import on it.
+REPLACE_HINT = (
+    "To replace the stored cells of the file's days with the file's, import it again with 'Replace cells stored "
+    "at other dimensions' (import_measurements --replace)"
+)
 OUT_OF_MEMORY = (
     "the worker ran out of memory reading this file; nothing was written. Split it into smaller files, or ask "
     "the operator to give the workers more memory"
@@ -83,13 +89,22 @@ def import_batch_create(
     created_by: User | None = None,
     dry_run: bool = False,
     sheet: str = "",
+    replace: bool = False,
 ) -> ImportBatch:
     """A pending batch holding a copy of the file; `filename` is the name the user knows the file by.
 
-    `sheet` names the sheet to read in a workbook with several data sheets.
+    `sheet` names the sheet to read in a workbook with several data sheets. `replace` deletes the stored cells of
+    the file's measures and days that are at another set of dimensions than the file's, instead of refusing them.
     """
     name = PurePath(filename).name or "measurements"
-    batch = ImportBatch(filename=name[:255], source=source, created_by=created_by, dry_run=dry_run, sheet=sheet)
+    batch = ImportBatch(
+        filename=name[:255],
+        source=source,
+        created_by=created_by,
+        dry_run=dry_run,
+        sheet=sheet,
+        replace=replace,
+    )
     if isinstance(path_or_file, str | os.PathLike):
         with open(path_or_file, "rb") as handle:
             batch.file.save(name, File(handle), save=False)
@@ -101,10 +116,13 @@ def import_batch_create(
     return batch
 
 
-def import_batch_rerun(*, batch: ImportBatch, dry_run: bool, created_by: User | None) -> ImportBatch:
+def import_batch_rerun(
+    *, batch: ImportBatch, dry_run: bool, created_by: User | None, replace: bool | None = None
+) -> ImportBatch:
     """A new pending batch of the same stored file (to validate it, or import a file validated before).
 
     The new batch points to the file the first one stored, rather than a copy of it: a file is stored once.
+    `replace` None keeps the first batch's choice.
     """
     again = ImportBatch(
         filename=batch.filename,
@@ -112,6 +130,7 @@ def import_batch_rerun(*, batch: ImportBatch, dry_run: bool, created_by: User | 
         created_by=created_by,
         dry_run=dry_run,
         sheet=batch.sheet,
+        replace=batch.replace if replace is None else replace,
         file=batch.file.name,
     )
     again.full_clean()
@@ -130,6 +149,8 @@ def import_batch_process(*, batch: ImportBatch, progress: Progress | None = None
     """
     if batch.status in FINISHED:
         return batch
+    # The batch's history: the worker's writes are the uploader's import, not the system's.
+    record_as(batch, batch.created_by)
     if batch.attempts >= settings.IMPORT_MAX_ATTEMPTS:
         recovery.import_batch_fail(batch_id=batch.pk, message=recovery.worker_lost_message(batch.attempts))
         batch.refresh_from_db()
@@ -151,7 +172,7 @@ def import_batch_process(*, batch: ImportBatch, progress: Progress | None = None
                 _finish(batch, run, ImportBatch.Status.SUCCEEDED)
     except _Rejected:
         batch.errors = run.problems.as_list()
-        batch.cells_inserted = batch.cells_updated = batch.cells_unchanged = 0
+        batch.cells_inserted = batch.cells_updated = batch.cells_unchanged = batch.cells_replaced = 0
         batch.changes = {}
         _finish(batch, run, ImportBatch.Status.FAILED)
     except MemoryError:
@@ -264,7 +285,15 @@ class _Run:
         self.progress("writing", self.rows_read)
         stage.lock_writes()
         stage.map_segments()
+        # One granularity per measure and day: refused, or the other set deleted when the file replaces it.
+        replaced = stage.replace_other_granularity() if self.batch.replace else None
+        if replaced is None:
+            stage.report_other_granularity(self.problems)
+            if self.problems:
+                raise _Rejected
         stage.apply()
+        if replaced is not None:
+            stage.record_replaced(replaced)
 
     def _plan(
         self,
@@ -337,6 +366,7 @@ class _Stage:
         self.segments = f"import_segments_{self.batch.pk}"
         self.changed = f"import_changed_{self.batch.pk}"
         self.dimension_columns = [f"d{number}" for number in range(len(self.plan.dimensions))]
+        self.dimensions = Segment.dimensions_of(dimension.key for _, dimension in self.plan.dimensions)
 
     def create(self) -> None:
         plan = self.plan
@@ -503,7 +533,9 @@ class _Stage:
         missing = [key for key in keys.values() if key not in ids]
         if missing:
             # Another import may create the same segment at the same moment: conflicts are expected, not errors.
-            Segment.objects.bulk_create([Segment(key=key) for key in missing], ignore_conflicts=True)
+            Segment.objects.bulk_create(
+                [Segment(key=key, dimensions=self.dimensions) for key in missing], ignore_conflicts=True
+            )
             for chunk in _chunks(missing):
                 ids.update(Segment.objects.filter(key__in=chunk).values_list("key", "id"))
             members = [
@@ -519,6 +551,96 @@ class _Stage:
                 with connection.cursor() as cursor:
                     cursor.execute("ANALYZE kpis_segment, kpis_segmentmember")
         return {combination: ids[key] for combination, key in keys.items()}
+
+    def _pairs_stored_elsewhere(self) -> str:
+        """The file's (measure, day) pairs already stored at another set of dimensions, with that set.
+
+        One stored cell per pair tells its set: the trigger of migration 0004 keeps a pair's cells at one.
+        """
+        one = "SELECT o.segment_id FROM kpis_observation o WHERE o.measure_id = p.measure_id AND o.day = p.day LIMIT 1"
+        return (
+            f"{self._cells()}, pairs AS (SELECT DISTINCT measure_id, day FROM cells), "
+            f"stored AS (SELECT p.measure_id, p.day, ({one}) AS segment_id FROM pairs p) "
+            "SELECT st.measure_id, st.day, s.dimensions FROM stored st JOIN kpis_segment s ON s.id = st.segment_id "
+            "WHERE s.dimensions <> %s"
+        )
+
+    def report_other_granularity(self, problems: Problems) -> None:
+        """Each measure and day the file brings at another set of dimensions than the one stored, with its line."""
+        measure_keys = {measure.id: measure.key for measure in self.measures.values()}
+        brings = Segment.dimensions_label(self.dimensions)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"{self._pairs_stored_elsewhere()} ORDER BY st.day, st.measure_id LIMIT {layouts.MAX_PROBLEMS + 1}",
+                [self.dimensions],
+            )
+            found = cursor.fetchall()
+            for measure_id, day, stored in found[: layouts.MAX_PROBLEMS]:
+                line, column = self._first_line(cursor, measure_id, day)
+                problems.add(
+                    line,
+                    column,
+                    f"{measure_keys[measure_id]} on {day if isinstance(day, str) else day.isoformat()} is stored per "
+                    f"{Segment.dimensions_label(stored)}; this file brings it per {brings}. Both would count the day "
+                    f"twice in every total. {REPLACE_HINT}",
+                )
+            if len(found) > layouts.MAX_PROBLEMS:
+                cursor.execute(f"SELECT COUNT(*) FROM ({self._pairs_stored_elsewhere()}) x", [self.dimensions])
+                problems.more += cursor.fetchone()[0] - layouts.MAX_PROBLEMS
+
+    def _first_line(self, cursor: Any, measure_id: int, day: Any) -> tuple[int, str | None]:
+        """The first line of the file that brings the measure's cell for the day, and its column in a wide file."""
+        plan = self.plan
+        where, params, column = ["day = %s"], [day], None
+        if plan.layout == Layout.LONG:
+            where.append("measure_id = %s")
+            params.append(measure_id)
+        elif plan.layout == Layout.WIDE:
+            number = next(n for n, (_, measure) in enumerate(plan.measures) if measure.id == measure_id)
+            where.append(f"v{number} IS NOT NULL")
+            column = plan.measures[number][1].key
+        cursor.execute(f"SELECT MIN(line) FROM {self.table} WHERE {' AND '.join(where)}", params)
+        return cursor.fetchone()[0], column
+
+    def replace_other_granularity(self) -> tuple[int, list[int], list[Any], list[int]]:
+        """Delete the stored cells of the file's measures and days at another set of dimensions: (how many, their
+        measures, days and segments), for the recompute."""
+        replaced = f"import_replaced_{self.batch.pk}"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""CREATE TEMP TABLE {replaced} AS {self._cells()},
+                pairs AS (SELECT DISTINCT measure_id, day FROM cells)
+                SELECT o.measure_id, o.day, o.segment_id FROM pairs p
+                JOIN kpis_observation o ON o.measure_id = p.measure_id AND o.day = p.day
+                JOIN kpis_segment s ON s.id = o.segment_id
+                WHERE s.dimensions <> %s""",
+                [self.dimensions],
+            )
+            cursor.execute(
+                f"DELETE FROM kpis_observation WHERE (measure_id, day, segment_id) IN "
+                f"(SELECT measure_id, day, segment_id FROM {replaced})"
+            )
+            deleted = cursor.rowcount
+            distinct = {}
+            for column in ("measure_id", "day", "segment_id"):
+                cursor.execute(f"SELECT DISTINCT {column} FROM {replaced} ORDER BY {column}")
+                distinct[column] = [row[0] for row in cursor.fetchall()]
+            cursor.execute(f"DROP TABLE {replaced}")
+        return deleted, distinct["measure_id"], distinct["day"], distinct["segment_id"]
+
+    def record_replaced(self, replaced: tuple[int, list[int], list[Any], list[int]]) -> None:
+        """Count the deleted cells on the batch and add them to what its recompute covers."""
+        deleted, measures, days, segments = replaced
+        batch = self.batch
+        batch.cells_replaced = deleted
+        if batch.dry_run or not deleted:
+            return
+        iso = {day if isinstance(day, str) else day.isoformat() for day in days}
+        batch.changes = {
+            "measures": sorted({*batch.changes["measures"], *measures}),
+            "days": sorted({*batch.changes["days"], *iso}),
+            "segments": sorted({*batch.changes["segments"], *segments}),
+        }
 
     def _cells(self) -> str:
         """A WITH clause whose last table, `cells`, holds (measure_id, day, segment_id, value) for every cell."""
@@ -595,8 +717,8 @@ class _Stage:
                 ON CONFLICT (measure_id, day, segment_id) DO UPDATE
                     SET value = EXCLUDED.value, batch_id = EXCLUDED.batch_id
                     WHERE kpis_observation.value <> EXCLUDED.value
-                RETURNING measure_id, day, segment_id, (xmax = 0) AS inserted
-            )
+                RETURNING measure_id, day, segment_id, value, (xmax = 0) AS inserted
+            ), {self._cell_history_from_upserted()}
             SELECT
                 (SELECT COUNT(*) FROM upserted WHERE inserted),
                 (SELECT COUNT(*) FROM upserted WHERE NOT inserted),
@@ -604,15 +726,37 @@ class _Stage:
                 (SELECT array_agg(day ORDER BY day) FROM (SELECT DISTINCT day FROM upserted) x),
                 (SELECT array_agg(segment_id ORDER BY segment_id) FROM (SELECT DISTINCT segment_id FROM upserted) x)
             """,
-            [self.batch.pk],
+            [self.batch.pk, self.batch.pk],
         )
         inserted, updated, measures, days, segments = cursor.fetchone()
         return inserted, updated, measures or [], days or [], segments or []
 
+    # Cell history (kpis.models.CellChange): the value and batch each replaced cell had, written by the upsert's own
+    # statement, set-based. A cell the batch inserted needs no row: it is the observation carrying the batch.
+
+    def _cell_history_from_upserted(self) -> str:
+        """A data-modifying CTE after `upserted`. Every part of one statement reads the snapshot taken before it, so
+        the join still finds each replaced cell's old value and batch, and no row the statement inserted."""
+        return """replaced AS (
+                INSERT INTO kpis_cellchange (measure_id, day, segment_id, batch_id, value, previous_value,
+                    previous_batch_id)
+                SELECT u.measure_id, u.day, u.segment_id, %s, u.value, o.value, o.batch_id
+                FROM upserted u JOIN kpis_observation o
+                    ON o.measure_id = u.measure_id AND o.day = u.day AND o.segment_id = u.segment_id
+                WHERE NOT u.inserted
+            )"""
+
+    def _cell_history_from_changed(self) -> str:
+        return f"""INSERT INTO kpis_cellchange (measure_id, day, segment_id, batch_id, value, previous_value,
+                previous_batch_id)
+            SELECT measure_id, day, segment_id, %s, value, previous_value, previous_batch_id FROM {self.changed}
+            WHERE inserted = 0"""
+
     def _diff_then_upsert(self, cursor: Any) -> tuple[int, int, list[int], list[Any], list[int]]:
         cursor.execute(
             f"""CREATE TEMP TABLE {self.changed} AS {self._cells()}
-            SELECT c.measure_id, c.day, c.segment_id, c.value, CASE WHEN o.value IS NULL THEN 1 ELSE 0 END AS inserted
+            SELECT c.measure_id, c.day, c.segment_id, c.value, CASE WHEN o.value IS NULL THEN 1 ELSE 0 END AS inserted,
+                o.value AS previous_value, o.batch_id AS previous_batch_id
             FROM cells c LEFT JOIN kpis_observation o
                 ON o.measure_id = c.measure_id AND o.day = c.day AND o.segment_id = c.segment_id
             WHERE o.value IS NULL OR o.value <> c.value"""
@@ -632,6 +776,7 @@ class _Stage:
                     SET value = excluded.value, batch_id = excluded.batch_id""",
                 [self.batch.pk],
             )
+            cursor.execute(self._cell_history_from_changed(), [self.batch.pk])
         cursor.execute(f"DROP TABLE {self.changed}")
         return (
             int(inserted),

@@ -2,8 +2,9 @@
 
 Two set-based steps, both in SQL so that the cost grows with the observations a change touched, not with Python
 loops over rows:
-1. MeasureValue: each measure aggregated (sum, average, min, max, last) per period of every grain, overall and per
-   dimension value. One scan of the observations builds a per-segment rollup (every grain at once, through the
+1. MeasureValue: each measure aggregated by its rule in kpis/aggregation.py (sum, average, min, max, last) per
+   period of every grain, overall and per dimension value. One scan of the observations builds a per-segment rollup
+   of the rule's parts (every grain at once, through the
    calendar table); each grouping then aggregates that much smaller rollup instead of scanning again;
 2. SeriesValue: each KPI's formula applied to its measures' aggregates (ratio of sums; NULLIF makes a zero
    denominator give no value).
@@ -21,11 +22,10 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
-from django.db.models import Max, Min
+from django.db.models import Max, Min, Q
 
-from kpis import formula, periods
+from kpis import aggregation, formula, periods
 from kpis.models import (
-    Aggregation,
     Dimension,
     ImportBatch,
     Kpi,
@@ -40,22 +40,6 @@ from kpis.services.calendar import calendar_ensure, periods_for
 
 # Any fixed number identifies the lock; all series recomputes take the same one.
 _SERIES_LOCK_KEY = 7_420_001
-
-# How a measure's per-segment rollup (total, n, low, high) pools into one value for a group of segments.
-_POOLED_SQL = """CASE m.aggregation
-    WHEN 'average' THEN SUM(r.total) / SUM(r.n)
-    WHEN 'minimum' THEN MIN(r.low)
-    WHEN 'maximum' THEN MAX(r.high)
-    ELSE SUM(r.total) END"""
-
-# For `last` measures the rollup keeps only each segment's latest day with data in the period, so that summing
-# over segments gives the latest level of the group.
-_LATEST_DAY_ONLY = """
-    AND o.day = (
-        SELECT MAX(o2.day) FROM kpis_observation o2
-        JOIN kpis_calendarday c2 ON c2.day = o2.day AND c2.grain = c.grain
-        WHERE o2.measure_id = o.measure_id AND o2.segment_id = o.segment_id AND c2.period_id = c.period_id
-    )"""
 
 
 @dataclass(frozen=True)
@@ -102,6 +86,37 @@ def series_recompute_for_batch(*, batch: ImportBatch) -> SeriesChange:
 def series_recompute_all() -> SeriesChange:
     """Recompute every series from every observation: the nightly safety net."""
     return series_recompute(scope=Scope(measure_ids=frozenset(Measure.objects.values_list("id", flat=True))))
+
+
+@transaction.atomic
+def series_recompute_for_definitions(*, kpi_ids: Collection[int], measure_ids: Collection[int]) -> SeriesChange:
+    """Recompute after a definition changed: every period of the KPIs whose formula changed or that are new, and of
+    the measures whose aggregation changed (with the KPIs reading them). Clears their "recomputing" mark.
+
+    A formula reads the measures' aggregates, which are already stored: only its series values are rebuilt.
+    The KPIs' rows stay locked until commit, so an edit made meanwhile waits and then asks for a recompute of its own.
+    """
+    readers = Kpi.objects.filter(Q(id__in=kpi_ids) | Q(measures__id__in=measure_ids)).distinct()
+    locked = list(Kpi.objects.select_for_update().filter(id__in=readers.values("id")).order_by("id"))
+    change = series_recompute(scope=Scope(measure_ids=frozenset(measure_ids))) if measure_ids else SeriesChange()
+    # The KPIs the measure recompute covered are done; the rest need only their formula over the stored aggregates.
+    formula_only = [kpi for kpi in locked if kpi.id not in change.kpi_ids]
+    written = change.series_values
+    if formula_only:
+        _lock()
+        groupings = _groupings(Scope(measure_ids=frozenset()))
+        with connection.cursor() as cursor:
+            for kpi in Kpi.objects.filter(id__in=[k.id for k in formula_only]).prefetch_related("measures"):
+                written += _series_values_replace(cursor, kpi, None, groupings)
+    Kpi.objects.filter(id__in=[kpi.id for kpi in locked]).update(recompute_requested_at=None)
+    read = Kpi.measures.through.objects.filter(kpi_id__in=[kpi.id for kpi in locked]).values("measure_id")
+    found = Observation.objects.filter(measure_id__in=read).aggregate(first=Min("day"), last=Max("day"))
+    return SeriesChange(
+        kpi_ids=sorted(kpi.id for kpi in locked),
+        first_day=found["first"],
+        last_day=found["last"],
+        series_values=written,
+    )
 
 
 @transaction.atomic
@@ -173,36 +188,45 @@ def _measure_values_replace(
 ) -> None:
     for grouping in groupings:
         _delete_scope(cursor, "kpis_measurevalue", "measure_id", measure_ids, window.period_ids, grouping)
-    aggregations = dict(Measure.objects.filter(id__in=measure_ids).values_list("id", "aggregation"))
-    latest = [measure_id for measure_id, kind in aggregations.items() if kind == Aggregation.LAST]
-    pooled = [measure_id for measure_id, kind in aggregations.items() if kind != Aggregation.LAST]
-    for ids, latest_only in ((pooled, False), (latest, True)):
+    rules = {
+        m: aggregation.rule(kind)
+        for m, kind in Measure.objects.filter(id__in=measure_ids).values_list("id", "aggregation")
+    }
+    # Level changes cost a sort of the observations: only the measures that read them pay for it.
+    by_levels = [[m for m, each in rules.items() if each.reads_level_changes == levels] for levels in (False, True)]
+    for ids, levels in zip(by_levels, (False, True), strict=True):
         if ids:
-            _rollup_create(cursor, ids, window, latest_only=latest_only)
+            _rollup_create(cursor, ids, window, level_changes=levels)
             for grouping in groupings:
                 _measure_values_insert(cursor, grouping)
             cursor.execute("DROP TABLE series_rollup")
 
 
-def _rollup_create(cursor: CursorWrapper, measure_ids: list[int], window: _Window, *, latest_only: bool) -> None:
-    """One scan of the observations in scope, pooled per measure, period (of every grain) and segment."""
+def _rollup_create(cursor: CursorWrapper, measure_ids: list[int], window: _Window, *, level_changes: bool) -> None:
+    """One scan of the observations in scope, each aggregation's parts per measure, period (every grain) and segment."""
     params: list[Any] = []
     where = [_in("o.measure_id", measure_ids, params), "o.day >= %s", "o.day <= %s"]
     params.extend([window.first_day, window.last_day])
     if window.period_ids is not None:
         where.append(_in("c.period_id", window.period_ids, params))
+    columns = aggregation.observations_columns(alias="o", partition="c.period_id", level_changes=level_changes)
     cursor.execute(
         f"""
         CREATE TEMP TABLE series_rollup AS
-        SELECT o.measure_id, c.period_id, o.segment_id,
-               SUM(o.value) AS total, COUNT(*) AS n, MIN(o.value) AS low, MAX(o.value) AS high
-        FROM kpis_observation o
-        JOIN kpis_calendarday c ON c.day = o.day
-        WHERE {" AND ".join(where)} {_LATEST_DAY_ONLY if latest_only else ""}
-        GROUP BY o.measure_id, c.period_id, o.segment_id
+        SELECT x.measure_id, x.period_id, x.segment_id, {aggregation.rollup_columns("x")}
+        FROM (
+            SELECT o.measure_id, c.period_id, o.segment_id, {columns}
+            FROM kpis_observation o
+            JOIN kpis_calendarday c ON c.day = o.day
+            WHERE {" AND ".join(where)}
+        ) x
+        GROUP BY x.measure_id, x.period_id, x.segment_id
         """,
         params,
     )
+
+
+_POOLED = aggregation.pooled_sql(aggregation_column="m.aggregation", rollup="r")
 
 
 def _measure_values_insert(cursor: CursorWrapper, grouping: Grouping) -> None:
@@ -219,7 +243,7 @@ def _measure_values_insert(cursor: CursorWrapper, grouping: Grouping) -> None:
     cursor.execute(
         f"""
         INSERT INTO kpis_measurevalue (measure_id, period_id, dimension_id, member, value, observations)
-        SELECT r.measure_id, r.period_id, {dimension_sql}, {member_column}, {_POOLED_SQL}, SUM(r.n)
+        SELECT r.measure_id, r.period_id, {dimension_sql}, {member_column}, {_POOLED}, SUM(r.n)
         FROM series_rollup r
         JOIN kpis_measure m ON m.id = r.measure_id
         {member_join}

@@ -7,6 +7,7 @@ from django.db import transaction
 
 from kpis.models import Dimension, Kpi, KpiTarget
 from kpis.services.calendar import period_for_label
+from kpis.services.definitions import key_results_refresh
 
 
 @transaction.atomic
@@ -38,4 +39,5 @@ def kpi_target_create(
     )
     target.full_clean()
     target.save()
+    key_results_refresh(kpi=kpi)
     return target

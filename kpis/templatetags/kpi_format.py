@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from kpis.formatting import format_value
+from kpis.formatting import format_value, range_text
 from kpis.models import Kpi, Unit
 
 register = template.Library()
@@ -23,16 +23,6 @@ def kpi_range(kpi: Kpi, colour: str) -> str:
     """A threshold range in words: `≤ 5.0 %`, `≥ 80.0 %`, or both ends joined by an en dash; `—` when open."""
     low, high = getattr(kpi, f"{colour}_min"), getattr(kpi, f"{colour}_max")
     return range_text(low, high, kpi.unit, kpi.decimals)
-
-
-def range_text(low: float | None, high: float | None, unit: str, decimals: int) -> str:
-    if low is None and high is None:
-        return "—"
-    if low is None:
-        return f"≤ {format_value(high, unit, decimals)}"
-    if high is None:
-        return f"≥ {format_value(low, unit, decimals)}"
-    return f"{format_value(low, unit, decimals)} \u2013 {format_value(high, unit, decimals)}"
 
 
 @register.filter

@@ -6,59 +6,29 @@ from typing import Any
 
 import kombu.exceptions
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kpis import previews, tasks
 from kpis.forms import ImportUploadForm
+from kpis.import_state import State, batches_progress, steps
 from kpis.models import ImportBatch, Kpi
-from kpis.services.imports import import_batch_create, import_batch_rerun, series_pending
+from kpis.selectors import batch_replaced_cells
+from kpis.services import followups, imports
+from kpis.services.imports import import_batch_create, import_batch_rerun
+from kpis.services.undo import import_batch_undo
+from okrs.roles import actor_of, data_steward_required, is_data_steward
 
 HISTORY_PAGE_SIZE = 20
-# Where the progress bar stands at the start of each stage; reading is the long one on a big file.
-STAGE_PERCENT = {
-    tasks.ImportStage.QUEUED: 3,
-    tasks.ImportStage.READING: 10,
-    tasks.ImportStage.CHECKING: 60,
-    tasks.ImportStage.WRITING: 70,
-    tasks.ImportStage.RECOMPUTING: 85,
-}
-STAGES = [
-    (tasks.ImportStage.READING, "Reading"),
-    (tasks.ImportStage.CHECKING, "Checking"),
-    (tasks.ImportStage.WRITING, "Writing"),
-    (tasks.ImportStage.RECOMPUTING, "Recomputing series"),
-]
-
-
-class State:
-    """What a batch looks like to a person: the stored status, refined by the progress the worker reports."""
-
-    NOT_STARTED = "not_started"
-    QUEUED = "queued"
-    RUNNING = "running"
-    RECOMPUTING = "recomputing"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-
-    IN_PROGRESS = (QUEUED, RUNNING, RECOMPUTING)
-
-
-def _state(batch: ImportBatch, progress: dict[str, Any] | None) -> str:
-    stage = (progress or {}).get("stage")
-    if batch.status == ImportBatch.Status.PENDING:
-        return State.QUEUED if stage else State.NOT_STARTED
-    if batch.status == ImportBatch.Status.RUNNING:
-        return State.RUNNING
-    if series_pending(batch):
-        return State.RECOMPUTING
-    return str(batch.status)
+REPLACED_SHOWN = 20
 
 
 @require_http_methods(["GET", "POST"])
+@data_steward_required
 def import_list(request: HttpRequest) -> HttpResponse:
     form = ImportUploadForm(request.POST, request.FILES) if request.method == "POST" else ImportUploadForm()
     if request.method == "POST" and form.is_valid():
@@ -69,6 +39,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
             source=ImportBatch.Source.UPLOAD,
             created_by=request.user if request.user.is_authenticated else None,
             sheet=form.cleaned_data["sheet"],
+            replace=form.cleaned_data["replace"],
         )
         if form.preview is not None:
             previews.preview_remember(batch=batch, preview=form.preview)
@@ -76,42 +47,28 @@ def import_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(ImportBatch.objects.select_related("created_by"), HISTORY_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    progress = tasks.import_progress([batch.pk for batch in page])
-    history = [(batch, _state(batch, progress.get(batch.pk))) for batch in page]
+    progress = batches_progress(list(page))
+    history = [(batch, progress[batch.pk].state) for batch in page]
     context = {"nav": "imports", "form": form, "page": page, "history": history}
     return render(request, "kpis/import_list.html", context, status=400 if form.errors else 200)
 
 
-def _steps(stage: str) -> list[tuple[str, str]]:
-    """Each stage's label and whether it is done, current or still to come."""
-    keys = [key for key, _ in STAGES]
-    current = keys.index(stage) if stage in keys else -1
-    return [
-        (label, "done" if index < current else "current" if index == current else "todo")
-        for index, (_, label) in enumerate(STAGES)
-    ]
-
-
 def _batch_context(batch: ImportBatch) -> dict[str, Any]:
-    progress = tasks.import_progress([batch.pk]).get(batch.pk) or {}
-    state = _state(batch, progress)
-    stage = progress.get("stage", "")
-    if state == State.RUNNING and not stage:
-        # Running on a worker whose reports have not arrived, or have expired: at least it has started reading.
-        stage = tasks.ImportStage.READING
-    elif state == State.RECOMPUTING:
-        stage = tasks.ImportStage.RECOMPUTING
+    progress = batches_progress([batch])[batch.pk]
     return {
         "batch": batch,
-        "state": state,
-        "in_progress": state in State.IN_PROGRESS,
-        "stage": stage,
-        "steps": _steps(stage),
-        "rows_so_far": progress.get("rows", 0),
-        "percent": STAGE_PERCENT.get(stage, 0),
+        "state": progress.state,
+        "in_progress": progress.in_progress,
+        "stage": progress.stage,
+        "steps": steps(progress.stage),
+        "rows_so_far": progress.rows,
+        "percent": progress.percent,
+        "other_granularity": any(imports.REPLACE_HINT in str(error.get("message")) for error in batch.errors),
     }
 
 
+@require_GET
+@data_steward_required
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(ImportBatch.objects.select_related("created_by"), pk=pk)
     context = {"nav": "imports", **_batch_context(batch)}
@@ -120,9 +77,43 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if batch.started_at and batch.finished_at:
         context["duration"] = _duration((batch.finished_at - batch.started_at).total_seconds())
     changed_measures = (batch.changes or {}).get("measures") or []
-    if batch.status == ImportBatch.Status.SUCCEEDED and changed_measures:
+    if batch.status in (ImportBatch.Status.SUCCEEDED, ImportBatch.Status.UNDONE) and changed_measures:
         context["kpis"] = Kpi.objects.filter(measures__id__in=changed_measures).distinct().order_by("name")
+    context.update(_undo_context(request, batch))
     return render(request, "kpis/import_detail.html", context)
+
+
+# Undoing an import (kpis.services.undo): the replaced cells it keeps, and the button for data stewards.
+
+
+def _undo_context(request: HttpRequest, batch: ImportBatch) -> dict[str, Any]:
+    if batch.dry_run or batch.status not in (ImportBatch.Status.SUCCEEDED, ImportBatch.Status.UNDONE):
+        return {}
+    return {
+        "replaced": batch_replaced_cells(batch=batch, limit=REPLACED_SHOWN),
+        "replaced_shown": REPLACED_SHOWN,
+        "can_undo": batch.status == ImportBatch.Status.SUCCEEDED and is_data_steward(request.user),
+    }
+
+
+@require_POST
+@data_steward_required
+def import_undo(request: HttpRequest, pk: int) -> HttpResponse:
+    """Undo a succeeded import, after the person ticked that they mean it."""
+    batch = get_object_or_404(ImportBatch, pk=pk)
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, "Tick the box to confirm the undo; nothing was changed.")
+        return redirect("import_detail", pk=batch.pk)
+    try:
+        import_batch_undo(batch=batch, actor=actor_of(request), on_commit=followups.key_results_enqueue)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    except kombu.exceptions.OperationalError:
+        # Undone and committed, with its series; only the key results' hand-over failed.
+        messages.warning(request, "Import undone. Key results will catch up with the nightly recompute.")
+    else:
+        messages.success(request, "Import undone: its cells have their previous values again.")
+    return redirect("import_detail", pk=batch.pk)
 
 
 def _duration(seconds: float) -> str:
@@ -135,6 +126,8 @@ def _duration(seconds: float) -> str:
     return f"{minutes} min {rest:02d} s"
 
 
+@require_GET
+@data_steward_required
 def import_progress_partial(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress block, polled while the import runs; once it is over the page reloads to show the result."""
     batch = get_object_or_404(ImportBatch, pk=pk)
@@ -146,18 +139,25 @@ def import_progress_partial(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@data_steward_required
 def import_start(request: HttpRequest, pk: int) -> HttpResponse:
     """Start a previewed batch, or, to validate only or to import a file validated before, a new batch of it."""
     batch = get_object_or_404(ImportBatch, pk=pk)
-    dry_run = request.POST.get("action") == "validate"
+    action = request.POST.get("action")
+    dry_run = action == "validate"
+    # "replace": the refused file again, deleting the cells stored at another set of dimensions.
+    replace = True if action == "replace" else None
     if not batch.file:
         messages.error(request, "This import has no stored file to run again; upload the file.")
         return redirect("import_list")
-    if batch.status == ImportBatch.Status.PENDING and batch.dry_run == dry_run:
+    if batch.status == ImportBatch.Status.PENDING and batch.dry_run == dry_run and replace is None:
         target = batch
     else:
         target = import_batch_rerun(
-            batch=batch, dry_run=dry_run, created_by=request.user if request.user.is_authenticated else None
+            batch=batch,
+            dry_run=dry_run,
+            created_by=request.user if request.user.is_authenticated else None,
+            replace=replace,
         )
     # The batch is committed (views run in autocommit), so the task may be sent now, and whether that worked is
     # known here: with the broker down the batch stays startable and the page says why.
@@ -179,4 +179,5 @@ urlpatterns: list[URLPattern] = [
     path("imports/<int:pk>/", import_detail, name="import_detail"),
     path("imports/<int:pk>/start/", import_start, name="import_start"),
     path("imports/<int:pk>/progress/", import_progress_partial, name="import_progress"),
+    path("imports/<int:pk>/undo/", import_undo, name="import_undo"),
 ]

@@ -13,16 +13,20 @@ from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, re_path, reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kpis import charts
+from kpis.formatting import chart_format
 from kpis.forms import KpiForm, KpiTargetForm
-from kpis.models import Dimension, Kpi, Period, SeriesValue, Unit
-from kpis.periods import Grain
-from kpis.selectors import kpi_series_values, kpi_target_results, series_inputs
+from kpis.history import kpi_history
+from kpis.models import Dimension, Kpi, Period, SeriesValue
+from kpis.periods import Grain, so_far
+from kpis.selectors import kpi_last_days, kpi_series_values, kpi_target_results, series_inputs
 from kpis.services.definitions import kpi_formula_check, kpi_save
 from kpis.services.targets import kpi_target_create
 from kpis.status import Rag, Range, threshold_status
+from okrs.roles import data_steward_required
 
 SPARKLINE_MONTHS = 12
 # How many of the latest periods a KPI's page charts and tabulates, per grain.
@@ -63,21 +67,29 @@ def _library_rows(kpis: list[Kpi]) -> list[LibraryRow]:
         for kpi_id, start, label, value in recent:
             series[kpi_id][start] = (label, value)
     rows = []
+    last_days = kpi_last_days(kpi_ids=[kpi.pk for kpi in kpis]) if series else {}
+    today = timezone.localdate()
     for kpi in kpis:
         by_month = series.get(kpi.pk, {})
         latest_label, latest = by_month[max(by_month)] if by_month else ("", None)
+        if by_month:
+            start = max(by_month)
+            # A month that has barely begun says so: one day of December is not December.
+            latest_label = so_far(latest_label, start, _months_back(start, -1), last_days.get(kpi.pk), today)
         rows.append(
             LibraryRow(
                 kpi=kpi,
                 latest=latest,
                 latest_label=latest_label,
-                status=thresholds_status(kpi, latest),
+                # Until a recompute under a new definition is done, the old values' status means nothing.
+                status=None if kpi.recompute_requested_at else thresholds_status(kpi, latest),
                 sparkline=charts.sparkline([by_month.get(month, ("", None))[1] for month in months]),
             )
         )
     return rows
 
 
+@require_GET
 def kpi_list(request: HttpRequest) -> HttpResponse:
     kpis = list(Kpi.objects.order_by("category", "name"))
     categories: dict[str, list[LibraryRow]] = {}
@@ -101,12 +113,6 @@ class SegmentRow:
     values: list[float | None]
     status: Rag | None
     sparkline: str
-
-
-def _value_format(kpi: Kpi) -> str:
-    """The chart's str.format pattern for the KPI's unit, matching kpis.formatting.format_value."""
-    suffix = {Unit.PERCENT: " %", Unit.SECONDS: " s"}.get(Unit(kpi.unit), "")
-    return f"{{:,.{kpi.decimals}f}}{suffix}"
 
 
 def _grain(request: HttpRequest) -> Grain:
@@ -159,13 +165,20 @@ def _detail_context(request: HttpRequest, kpi: Kpi, target_form: KpiTargetForm) 
     chart = charts.line_chart(
         [charts.Line(kpi.name, [(index, value.value) for index, value in enumerate(values)], "actual")],
         [period.label for period in periods],
-        value_format=_value_format(kpi),
+        value_format=chart_format(kpi.unit, kpi.decimals),
     )
     segment_periods, segment_rows = _segment_rows(kpi, grain, dimension, periods) if dimension else ([], [])
     latest = value_rows[0] if value_rows else None
+    latest_label = ""
+    if latest is not None:
+        last_day = kpi_last_days(kpi_ids=[kpi.pk]).get(kpi.pk)
+        latest_label = so_far(
+            latest.period.label, latest.period.start, latest.period.end, last_day, timezone.localdate()
+        )
     return {
         "nav": "kpis",
         "kpi": kpi,
+        "recomputing": kpi.recompute_requested_at is not None,
         "grain": grain,
         "grains": Grain.choices,
         "dimensions": dimensions,
@@ -174,12 +187,14 @@ def _detail_context(request: HttpRequest, kpi: Kpi, target_form: KpiTargetForm) 
         "measures": measures,
         "value_rows": value_rows,
         "latest": latest,
+        "latest_label": latest_label,
         "segment_periods": segment_periods,
         "segment_rows": segment_rows,
         "target_results": kpi_target_results(kpi=kpi),
         "target_form": target_form,
         "benchmarks": list(kpi.benchmarks.all()),
         "related": list(kpi.related.order_by("name")),
+        "history": kpi_history(kpi=kpi),
     }
 
 
@@ -187,12 +202,14 @@ def _kpi(key: str) -> Kpi:
     return get_object_or_404(Kpi.objects.prefetch_related("measures"), key=key)
 
 
+@require_GET
 def kpi_detail(request: HttpRequest, key: str) -> HttpResponse:
     kpi = _kpi(key)
     return render(request, "kpis/kpi_detail.html", _detail_context(request, kpi, KpiTargetForm()))
 
 
 @require_POST
+@data_steward_required
 def kpi_target_add(request: HttpRequest, key: str) -> HttpResponse:
     kpi = _kpi(key)
     form = KpiTargetForm(request.POST)
@@ -227,11 +244,13 @@ def _add_service_errors(form: Any, error: ValidationError) -> None:
 
 
 @require_http_methods(["GET", "POST"])
+@data_steward_required
 def kpi_create(request: HttpRequest) -> HttpResponse:
     return _kpi_form(request, Kpi())
 
 
 @require_http_methods(["GET", "POST"])
+@data_steward_required
 def kpi_edit(request: HttpRequest, key: str) -> HttpResponse:
     return _kpi_form(request, get_object_or_404(Kpi, key=key))
 
@@ -253,6 +272,7 @@ def _kpi_form(request: HttpRequest, kpi: Kpi) -> HttpResponse:
 
 
 @require_POST
+@data_steward_required
 def kpi_formula_check_partial(request: HttpRequest) -> HttpResponse:
     """What a formula reads, or why it cannot be read: answered as you type."""
     text = request.POST.get("formula", "")

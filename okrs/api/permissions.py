@@ -1,17 +1,22 @@
-"""Token scopes: `read` for safe methods, `write` for changes, `push` for the measurement push.
+"""Token scopes, and who may see and change what.
+
+Token scopes: `read` for safe methods, `write` for changes, `push` for the measurement push.
 
 A session (the browser) is not limited by scopes: it can do what the person can. What the person may do at all is
-decided by the visibility selectors the pages use, never here.
+decided below, from okrs.roles and the `visible_to`/`editable_by` QuerySet methods the pages use.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import QuerySet
 from rest_framework import permissions
 from rest_framework.request import Request
 
-from okrs.models import AccessToken
+from okrs import roles
+from okrs.models import AccessToken, Objective, Team
 
 
 class TokenScope(permissions.BasePermission):
@@ -34,3 +39,40 @@ def required_scope(request: Request, view: Any) -> str:
     if declared:
         return declared
     return AccessToken.Scope.READ if request.method in permissions.SAFE_METHODS else AccessToken.Scope.WRITE
+
+
+# Who may see and change what, for every endpoint of the API: the one place it asks, and it asks okrs.roles and the
+# selectors the pages use. Objectives (and everything under them) are visible to members of the objective's team,
+# of any role, and to org admins; written by the team's editors and admins (and org admins).
+
+
+def teams_visible_to(user: User | AnonymousUser) -> QuerySet[Team]:
+    return Team.objects.visible_to(user)
+
+
+def teams_writable_by(user: User | AnonymousUser) -> QuerySet[Team]:
+    return Team.objects.editable_by(user)
+
+
+def objectives_visible_to(user: User | AnonymousUser) -> QuerySet[Objective]:
+    return Objective.objects.visible_to(user)
+
+
+def can_write_team(user: User | AnonymousUser, team_id: int) -> bool:
+    return teams_writable_by(user).filter(pk=team_id).exists()
+
+
+class IsDataSteward(permissions.BasePermission):
+    """Imports and pushed data: data stewards and org admins only, as on the import pages."""
+
+    message = "Only data stewards and org admins work with imports and pushed data."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return roles.is_data_steward(request.user)
+
+
+class IsOrgAdmin(permissions.BasePermission):
+    message = "Only org admins manage webhooks."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return roles.is_org_admin(request.user)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 
-from okrs.api import pages, views
+from okrs.api import imports, okrs, pages, scorecard, views
 
 v1: list[URLPattern | URLResolver] = [
     path("schema/", SpectacularJSONAPIView.as_view(), name="api_schema"),
@@ -15,6 +15,17 @@ v1: list[URLPattern | URLResolver] = [
     path("tokens/<int:pk>/", views.TokenDetail.as_view(), name="api_token_detail"),
     path("teams/", views.TeamList.as_view(), name="api_team_list"),
     path("teams/<int:pk>/", views.TeamDetail.as_view(), name="api_team_detail"),
+    path("measurements/", imports.MeasurementPush.as_view(), name="api_measurement_push"),
+    path("imports/", imports.ImportList.as_view(), name="api_import_list"),
+    path("imports/<int:pk>/", imports.ImportDetail.as_view(), name="api_import_detail"),
+    path("objectives/", okrs.ObjectiveList.as_view(), name="api_objective_list"),
+    path("objectives/<int:pk>/", okrs.ObjectiveDetail.as_view(), name="api_objective_detail"),
+    path("key-results/", okrs.KeyResultList.as_view(), name="api_key_result_list"),
+    path("key-results/<int:pk>/", okrs.KeyResultDetail.as_view(), name="api_key_result_detail"),
+    path("key-results/<int:pk>/check-ins/", okrs.CheckInList.as_view(), name="api_check_in_list"),
+    path("key-results/<int:pk>/initiatives/", okrs.InitiativeList.as_view(), name="api_initiative_list"),
+    path("initiatives/<int:pk>/", okrs.InitiativeDetail.as_view(), name="api_initiative_detail"),
+    path("scorecard/", scorecard.ScorecardView.as_view(), name="api_scorecard"),
     path("", include("kpis.api.urls")),
 ]
 

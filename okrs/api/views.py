@@ -31,10 +31,9 @@ from okrs.api.serializers import (
 )
 from okrs.api.services import access_token_create, access_token_revoke
 from okrs.models import AccessToken, Membership, Team
-from okrs.selectors import teams_for_user
 
 
-class _NotFoundNamed:
+class NotFoundNamed:
     # Detail views say what they could not find instead of DRF's generic sentence.
 
     noun = "object"
@@ -135,7 +134,7 @@ class TokenList(_Tokens, generics.ListCreateAPIView[AccessToken]):
         description="From now on the token answers 401 `token_revoked`. Revoking it again changes nothing.",
     ),
 )
-class TokenDetail(_Tokens, _NotFoundNamed, generics.RetrieveDestroyAPIView[AccessToken]):
+class TokenDetail(_Tokens, NotFoundNamed, generics.RetrieveDestroyAPIView[AccessToken]):
     serializer_class = AccessTokenSerializer
     noun = "token"
 
@@ -157,16 +156,16 @@ class TeamList(generics.ListAPIView[Team]):
     ordering = ["name"]
 
     def get_queryset(self) -> QuerySet[Team]:
-        return teams_for_user(user=self.request.user).prefetch_related(_TEAMS)
+        return Team.objects.visible_to(self.request.user).prefetch_related(_TEAMS)
 
 
 @read_endpoint("Get a team", examples.TEAM)
-class TeamDetail(_NotFoundNamed, generics.RetrieveAPIView[Team]):
+class TeamDetail(NotFoundNamed, generics.RetrieveAPIView[Team]):
     serializer_class = TeamSerializer
     noun = "team"
 
     def get_queryset(self) -> QuerySet[Team]:
-        return teams_for_user(user=self.request.user).prefetch_related(_TEAMS)
+        return Team.objects.visible_to(self.request.user).prefetch_related(_TEAMS)
 
 
 class NotFoundView(APIView):

@@ -27,7 +27,6 @@ from okrs.exports.document import ExportDocument, export_document
 from okrs.exports.formats import FORMATS
 from okrs.exports.schedule import next_run
 from okrs.models import ScorecardSubscription, Team
-from okrs.selectors import teams_for_user
 
 
 class ScorecardNotSent(Exception):
@@ -61,7 +60,7 @@ def scorecard_subscription_create(
     day_of_month: int | None,
     at: time,
 ) -> ScorecardSubscription:
-    if team is not None and not teams_for_user(user=person).filter(pk=team.pk).exists():
+    if team is not None and not Team.objects.visible_to(person).filter(pk=team.pk).exists():
         raise ValidationError({"team": "Choose one of your teams."})
     weekly = frequency == ScorecardSubscription.Frequency.WEEKLY
     subscription = ScorecardSubscription(
@@ -149,7 +148,7 @@ def _send(subscription: ScorecardSubscription, now: datetime) -> str | None:
     person, team = subscription.person, subscription.team
     if not person.email:
         return "Your account has no e-mail address to send the scorecard to."
-    if team is not None and not teams_for_user(user=person).filter(pk=team.pk).exists():
+    if team is not None and not Team.objects.visible_to(person).filter(pk=team.pk).exists():
         return f"{team.name} is no longer one of your teams; nothing was sent."
     today = now.astimezone(_zone()).date()
     span = periods.containing(today, periods.Grain.QUARTER, settings.FISCAL_YEAR_START_MONTH)

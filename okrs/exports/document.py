@@ -21,15 +21,13 @@ from kpis.templatetags.kpi_format import kpi_value
 from okrs.as_of import last_day
 from okrs.models import CheckIn, Guardrail, KeyResult, Objective, Status, Team
 from okrs.scorecard import KpiLine, ObjectiveSummary, Rollup, Scorecard, scorecard_for
+from okrs.scorecard.presentation import line_status_label, line_target, percent
 from okrs.templatetags.okr_format import (
     comparison_sign,
     kind_short,
     kpi_change,
     kr_target,
     kr_value,
-    line_status_label,
-    line_target,
-    percent,
 )
 
 # The words on the page's status badges (templates/partials/status.html).

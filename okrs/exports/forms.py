@@ -8,7 +8,6 @@ from django import forms
 from django.contrib.auth.models import User
 
 from okrs.models import ScorecardSubscription, Team
-from okrs.selectors import teams_for_user
 
 
 class ScorecardSubscriptionForm(forms.Form):
@@ -27,4 +26,4 @@ class ScorecardSubscriptionForm(forms.Form):
         super().__init__(*args, **kwargs)
         team = self.fields["team"]
         assert isinstance(team, forms.ModelChoiceField)
-        team.queryset = teams_for_user(user=user).order_by("name")
+        team.queryset = Team.objects.visible_to(user).order_by("name")

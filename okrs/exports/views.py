@@ -10,21 +10,22 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from okrs.calendar import chosen_period
 from okrs.exports.delivery import scorecard_subscription_create, scorecard_subscription_delete
 from okrs.exports.document import export_document
 from okrs.exports.formats import FORMATS
 from okrs.exports.forms import ScorecardSubscriptionForm
 from okrs.forms import ScorecardFilterForm
 from okrs.models import ScorecardSubscription
-from okrs.views.dashboard import chosen_period
 
 
 def _errors(form: ScorecardFilterForm) -> str:
     return " ".join(f"{name}: {' '.join(str(e) for e in errors)}" for name, errors in form.errors.items())
 
 
+@require_GET
 def scorecard_download(request: HttpRequest, extension: str | None = None) -> HttpResponse:
     key = extension or request.GET.get("format", "")
     export_format = FORMATS.get(key)
@@ -37,7 +38,7 @@ def scorecard_download(request: HttpRequest, extension: str | None = None) -> Ht
         return HttpResponseBadRequest(_errors(form), content_type="text/plain; charset=utf-8")
     document = export_document(
         user=request.user,
-        period=chosen_period(form),
+        period=chosen_period(request.GET.get("period")).period,
         team=form.cleaned_data.get("team"),
         as_of=form.cleaned_data.get("as_of"),
     )

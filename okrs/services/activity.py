@@ -11,8 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from okrs.models import CheckIn, Initiative, KeyResult
+from okrs.services.fields import fields_set
 from okrs.services.recompute import key_result_recompute
 from okrs.services.snapshots import progress_snapshots_rebuild
+from okrs.services.webhooks import webhooks_check_in_added
 
 
 @transaction.atomic
@@ -35,25 +37,14 @@ _INITIATIVE_FIELDS = {"title", "owner", "status", "due_date"}
 
 @transaction.atomic
 def initiative_update(*, initiative: Initiative, **fields: Any) -> Initiative:
-    unknown = set(fields) - _INITIATIVE_FIELDS
-    if unknown:
-        raise TypeError(f"initiative_update() cannot set {', '.join(sorted(unknown))}")
-    for name, value in fields.items():
-        setattr(initiative, name, value)
+    fields_set(initiative, fields, allowed=_INITIATIVE_FIELDS, service="initiative_update")
     initiative.full_clean()
     initiative.save()
     return initiative
 
 
 def _value_errors(key_result: KeyResult, value: float | None) -> dict[str, str]:
-    kind = key_result.kind
-    if kind == KeyResult.Kind.MANUAL and value is None:
-        return {"value": "A manual key result's check-in gives the new number."}
-    if kind == KeyResult.Kind.MILESTONE and value not in (None, 0, 1):
-        return {"value": "A milestone is done (1) or not done (0)."}
-    if key_result.is_kpi_kind and value is not None:
-        return {"value": "This key result follows its KPI; a check-in gives confidence and a comment, not a value."}
-    return {}
+    return key_result.kind_rules.check_in_errors(key_result, value)
 
 
 @transaction.atomic
@@ -75,6 +66,7 @@ def check_in_create(
     )
     check_in.full_clean()
     check_in.save()
+    webhooks_check_in_added(check_in=check_in)
     if value is not None:
         key_result = key_result_recompute(key_result=key_result)
         # A check-in dated in the past changes the history from that day on.

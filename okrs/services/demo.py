@@ -10,9 +10,10 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from kpis.models import Dimension, Kpi, Period
+from okrs.calendar import current_quarter
 from okrs.models import Guardrail, Initiative, KeyResult, Membership, Objective, Team
 from okrs.services.demo_people import demo_people_load
-from okrs.services.objectives import current_quarter, membership_set
+from okrs.services.objectives import key_result_update, membership_set
 from okrs.services.recompute import key_result_recompute
 from okrs.services.snapshots import progress_snapshots_rebuild
 
@@ -33,19 +34,19 @@ SEEDS_KEY_RESULTS = (
     _KeyResultSpec(
         "Decrease escalated calls by 20% compared to the previous quarter",
         "contact_escalation_rate",
-        {"kind": KeyResult.Kind.KPI_RELATIVE, "change_percent": -20.0},
+        {"kind": "kpi_relative", "change_percent": -20.0},
         "Knowledge-base improvements and agent training",
     ),
     _KeyResultSpec(
         "Increase First Call Resolution rate from 70% to 80%",
         "first_contact_resolution_rate",
-        {"kind": KeyResult.Kind.KPI_FROM_TO, "baseline_value": 70.0, "target_value": 80.0},
+        {"kind": "kpi_from_to", "baseline_value": 70.0, "target_value": 80.0},
         "Agent decision-making tools",
     ),
     _KeyResultSpec(
         "Decrease average call duration by 10% without compromising quality",
         "average_handle_time",
-        {"kind": KeyResult.Kind.KPI_RELATIVE, "change_percent": -10.0},
+        {"kind": "kpi_relative", "change_percent": -10.0},
         "Call scripts and call analytics",
         guardrails=[("csat", Guardrail.Comparison.AT_LEAST, 85.0)],
     ),
@@ -67,13 +68,8 @@ def _key_result_upsert(
     key_result = KeyResult.objects.filter(objective=objective, title=spec.title).first() or KeyResult(
         objective=objective, title=spec.title
     )
-    for name, value in {"kpi": kpis[spec.kpi], "dimension": dimension, "member": member, **spec.fields}.items():
-        setattr(key_result, name, value)
-    if key_result.kind == KeyResult.Kind.KPI_RELATIVE:
-        key_result.baseline_source = KeyResult.BaselineSource.SERIES
-        key_result.target_source = KeyResult.TargetSource.DERIVED
-    key_result.full_clean()
-    key_result.save()
+    fields = {"kpi": kpis[spec.kpi], "dimension": dimension, "member": member, **spec.fields}
+    key_result_update(key_result=key_result, recompute=False, **fields)
     for kpi_key, comparison, threshold in spec.guardrails:
         guardrail = Guardrail.objects.filter(key_result=key_result, kpi=kpis[kpi_key]).first() or Guardrail(
             key_result=key_result, kpi=kpis[kpi_key]

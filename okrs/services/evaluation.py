@@ -7,14 +7,12 @@ rules.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from okrs import progress
 from okrs.models import KeyResult
 from okrs.progress import Status
-from okrs.services.inputs import Inputs, reads_series_baseline
-
-Kind = KeyResult.Kind
+from okrs.services.inputs import Inputs
 
 
 @dataclass(frozen=True)
@@ -31,16 +29,16 @@ class Reading:
 
 def baseline_and_target_resolve(key_result: KeyResult, inputs: Inputs) -> None:
     """Read a series baseline (and derive a relative target) into the key result, recording where they came from."""
-    if not reads_series_baseline(key_result):
+    kind = key_result.kind_rules
+    if not kind.reads_series_baseline(key_result):
         return
     assert key_result.kpi_id is not None
     source = inputs.baseline_periods[key_result.pk]
     key_result.baseline_read_from = source
     key_result.baseline_source = KeyResult.BaselineSource.SERIES
     key_result.baseline_value = inputs.value(key_result.kpi_id, source.pk, key_result.dimension_id, key_result.member)
-    if key_result.kind == Kind.KPI_RELATIVE:
-        assert key_result.change_percent is not None
-        key_result.target_value = progress.target_from_change(key_result.baseline_value, key_result.change_percent)
+    if kind.derives_target:
+        key_result.target_value = kind.derived_target(key_result)
         key_result.target_source = KeyResult.TargetSource.DERIVED
 
 
@@ -52,14 +50,14 @@ def current_value(key_result: KeyResult, inputs: Inputs) -> float | None:
         )
     check_ins = inputs.check_ins.get(key_result.pk)
     if not check_ins:
-        return 0.0 if key_result.kind == Kind.MILESTONE else None
+        return key_result.kind_rules.value_when_missing
     return check_ins[-1][1]
 
 
 def forecast_value(key_result: KeyResult, inputs: Inputs) -> float | None:
     """The value a linear trend over the weekly KPI values (or the check-ins) reaches at the period's end."""
     period = key_result.objective.period
-    if key_result.kind == Kind.MILESTONE:
+    if not key_result.kind_rules.forecasts:
         return None
     if key_result.kpi_id is not None:
         weeks = inputs.weeks.get((key_result.kpi_id, key_result.dimension_id, key_result.member), [])
@@ -77,29 +75,13 @@ def forecast_value(key_result: KeyResult, inputs: Inputs) -> float | None:
 
 
 def progress_of(key_result: KeyResult, value: float | None) -> progress.Progress | None:
-    if key_result.kind == Kind.KPI_THRESHOLD:
-        mode = progress.Threshold(key_result.threshold_mode)
-        if mode == progress.Threshold.WITHIN:
-            return progress.threshold_progress(value, mode, key_result.band_min, key_result.band_max)
-        low, high = (
-            (key_result.target_value, None) if mode == progress.Threshold.ABOVE else (None, key_result.target_value)
-        )
-        return progress.threshold_progress(value, mode, low, high)
-    if key_result.kind == Kind.MILESTONE:
-        return None if value is None else progress.Progress(100.0 if value >= 1 else 0.0, 0.0)
-    return progress.progress(
-        key_result.baseline_value, key_result.target_value, value, progress.Direction(key_result.effective_direction)
-    )
+    return key_result.kind_rules.progress(key_result, value)
 
 
 def expected_on(key_result: KeyResult, day: date) -> float:
     """Pace: time elapsed for moving targets; a threshold must hold all along; a milestone is due at the end."""
     period = key_result.objective.period
-    if key_result.kind == Kind.KPI_THRESHOLD:
-        return 100.0
-    if key_result.kind == Kind.MILESTONE:
-        return 100.0 if day >= period.end - timedelta(days=1) else 0.0
-    return progress.expected(period.start, period.end, day)
+    return key_result.kind_rules.expected(key_result, period.start, period.end, day)
 
 
 def evaluate(

@@ -12,25 +12,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.conf import settings
-
 from kpis import periods
 from kpis.models import Period, SeriesValue
 from kpis.services.calendar import periods_for
+from okrs.calendar import fiscal_start
 from okrs.models import CheckIn, Guardrail, KeyResult
 
 SeriesKey = tuple[int, int, int | None, str]  # kpi, period, dimension, member
 SegmentKey = tuple[int, int | None, str]  # kpi, dimension, member
 
 
-def span_of(period: Period) -> periods.Span:
-    return periods.Span(period.start, period.end, periods.Grain(period.grain), period.label)
-
-
 def reads_series_baseline(key_result: KeyResult) -> bool:
-    return key_result.kind == KeyResult.Kind.KPI_RELATIVE or (
-        key_result.kind == KeyResult.Kind.KPI_FROM_TO and key_result.baseline_source == KeyResult.BaselineSource.SERIES
-    )
+    return key_result.kind_rules.reads_series_baseline(key_result)
 
 
 @dataclass
@@ -47,9 +40,9 @@ class Inputs:
 
 def _baseline_periods(key_results: Sequence[KeyResult]) -> dict[int, Period]:
     """Each series-baseline key result's baseline period: the chosen one, else the one before the objective's."""
-    fy = int(settings.FISCAL_YEAR_START_MONTH)
+    fy = fiscal_start()
     defaults = {
-        kr.pk: periods.preceding(span_of(kr.objective.period), fy)
+        kr.pk: periods.preceding(kr.objective.period.span, fy)
         for kr in key_results
         if reads_series_baseline(kr) and kr.baseline_period is None
     }

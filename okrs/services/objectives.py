@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
-from kpis import periods
 from kpis.models import Dimension, Kpi, Period
-from kpis.services.calendar import period_for
+from okrs import kinds
+from okrs.calendar import current_quarter
 from okrs.models import Guardrail, KeyResult, Membership, Objective, Team
+from okrs.services.activity import initiative_create
+from okrs.services.fields import fields_set
 from okrs.services.recompute import key_result_recompute
 
 
@@ -34,11 +33,6 @@ def membership_set(*, team: Team, user: User, role: str = Membership.Role.VIEWER
     membership.full_clean()
     membership.save()
     return membership
-
-
-def current_quarter(*, today: date | None = None) -> Period:
-    span = periods.containing(today or timezone.localdate(), periods.Grain.QUARTER, settings.FISCAL_YEAR_START_MONTH)
-    return period_for(span=span)
 
 
 @transaction.atomic
@@ -102,17 +96,14 @@ def _refuse_alignment_loop(objective: Objective) -> None:
 
 
 @transaction.atomic
-def objective_update(*, objective: Objective, **fields: Any) -> Objective:
-    """Change the given fields; a change of period or state recomputes the objective's key results."""
-    unknown = set(fields) - _OBJECTIVE_FIELDS
-    if unknown:
-        raise TypeError(f"objective_update() cannot set {', '.join(sorted(unknown))}")
-    for name, value in fields.items():
-        setattr(objective, name, value)
+def objective_update(*, objective: Objective, recompute: bool = True, **fields: Any) -> Objective:
+    """Change the given fields (of a new objective too); a change of period or state recomputes the objective's key
+    results unless `recompute` is false (an import recomputes once, at its end)."""
+    fields_set(objective, fields, allowed=_OBJECTIVE_FIELDS, service="objective_update")
     objective.full_clean()
     _refuse_alignment_loop(objective)
     objective.save()
-    if {"period", "state"} & set(fields) and objective.state == Objective.State.ACTIVE:
+    if recompute and {"period", "state"} & set(fields) and objective.is_active:
         for key_result in objective.key_results.all():
             key_result_recompute(key_result=key_result)
     return objective
@@ -161,17 +152,11 @@ _KEY_RESULT_FIELDS = {
 
 
 def _apply(key_result: KeyResult, fields: dict[str, Any]) -> None:
-    unknown = set(fields) - _KEY_RESULT_FIELDS
-    if unknown:
-        raise TypeError(f"cannot set {', '.join(sorted(unknown))} on a key result")
-    for name, value in fields.items():
-        setattr(key_result, name, value)
+    fields_set(key_result, fields, allowed=_KEY_RESULT_FIELDS, service="key_result_update")
     if "target_value" in fields:
         key_result.target_source = KeyResult.TargetSource.TYPED
-    if key_result.kind == KeyResult.Kind.KPI_RELATIVE:
-        # The baseline and target of a relative key result come from the series, not from a person.
-        key_result.baseline_source = KeyResult.BaselineSource.SERIES
-        key_result.target_source = KeyResult.TargetSource.DERIVED
+    if kinds.get(key_result.kind) is not None:
+        key_result.kind_rules.settle_sources(key_result)
 
 
 @transaction.atomic
@@ -200,12 +185,15 @@ def key_result_create(
 
 
 @transaction.atomic
-def key_result_update(*, key_result: KeyResult, **fields: Any) -> KeyResult:
+def key_result_update(*, key_result: KeyResult, recompute: bool = True, **fields: Any) -> KeyResult:
+    """Change the given fields (of a new key result too) and recompute it, unless `recompute` is false (an import
+    recomputes once, at its end)."""
     _apply(key_result, fields)
     key_result.full_clean()
     key_result.save()
-    key_result_recompute(key_result=key_result)
-    key_result.refresh_from_db()
+    if recompute:
+        key_result_recompute(key_result=key_result)
+        key_result.refresh_from_db()
     return key_result
 
 
@@ -218,6 +206,7 @@ def guardrail_create(
     threshold: float,
     dimension: Dimension | None = None,
     member: str = "",
+    recompute: bool = True,
 ) -> Guardrail:
     """A condition on another KPI that the key result must not break, such as "CSAT stays >= 85"."""
     guardrail = Guardrail(
@@ -225,5 +214,30 @@ def guardrail_create(
     )
     guardrail.full_clean()
     guardrail.save()
-    key_result_recompute(key_result=key_result)
+    if recompute:
+        key_result_recompute(key_result=key_result)
     return guardrail
+
+
+@transaction.atomic
+def key_result_save(
+    *,
+    objective: Objective,
+    key_result: KeyResult | None,
+    fields: dict[str, Any],
+    guardrail: dict[str, Any] | None = None,
+    initiative_titles: list[str] | tuple[str, ...] = (),
+) -> KeyResult:
+    """Create (`key_result` None) or change a key result with its new guardrail and initiatives, all or nothing.
+
+    The planning page and the API both save through here.
+    """
+    if key_result is None:
+        key_result = key_result_create(objective=objective, **fields)
+    else:
+        key_result = key_result_update(key_result=key_result, **fields)
+    if guardrail is not None:
+        guardrail_create(key_result=key_result, dimension=key_result.dimension, member=key_result.member, **guardrail)
+    for title in initiative_titles:
+        initiative_create(key_result=key_result, title=title)
+    return key_result

@@ -18,8 +18,10 @@ from django.db import transaction
 from kpis.models import Dimension, Kpi, Period
 from kpis.services.calendar import period_for_label
 from okrs import okr_file
-from okrs.models import Guardrail, Initiative, KeyResult, Objective, Team
+from okrs.models import Initiative, KeyResult, Objective, Team
 from okrs.okr_file import Item, OkrFileError
+from okrs.services.activity import initiative_update
+from okrs.services.objectives import guardrail_create, key_result_update, objective_update
 from okrs.services.recompute import key_result_recompute
 
 _GUARDRAIL = re.compile(r"^\s*([a-z0-9_]+)\s*(>=|<=)\s*(-?[0-9.]+)\s*$")
@@ -48,23 +50,23 @@ class _Resolver:
     def fail(self, line: int, message: str) -> None:
         self.errors.append((line, message))
 
-    def _find(self, kind: str, name: str, line: int) -> Any:
-        key = (kind, name)
+    def _find(self, what: str, name: str, line: int) -> Any:
+        key = (what, name)
         if key not in self._cache:
-            self._cache[key] = self._lookup(kind, name)
+            self._cache[key] = self._lookup(what, name)
         found = self._cache[key]
         if found is None:
-            self.fail(line, f"unknown {kind} {name!r}")
+            self.fail(line, f"unknown {what} {name!r}")
         return found
 
-    def _lookup(self, kind: str, name: str) -> Any:
-        if kind == "period":
+    def _lookup(self, what: str, name: str) -> Any:
+        if what == "period":
             try:
                 return period_for_label(label=name)
             except ValueError:
                 return None
-        model: Any = {"team": Team, "user": User, "KPI": Kpi, "dimension": Dimension}[kind]
-        field = {"team": "name", "user": "username", "KPI": "key", "dimension": "key"}[kind]
+        model: Any = {"team": Team, "user": User, "KPI": Kpi, "dimension": Dimension}[what]
+        field = {"team": "name", "user": "username", "KPI": "key", "dimension": "key"}[what]
         return model.objects.filter(**{field: name}).first()
 
     def team(self, name: str, line: int) -> Team | None:
@@ -130,17 +132,18 @@ def _objective(item: Item, resolve: _Resolver) -> Objective | None:
     objective = Objective.objects.filter(team=team, period=period, title=title).first() or Objective(
         team=team, period=period, title=title
     )
-    objective.owner = owner
-    objective.description = str(values.get("description", objective.description))
-    objective.state = str(values.get("state", objective.state))
-    objective.weight = objective.weight if weight is None else weight
     try:
-        objective.full_clean()
+        return objective_update(
+            objective=objective,
+            recompute=False,
+            owner=owner,
+            description=str(values.get("description", objective.description)),
+            state=str(values.get("state", objective.state)),
+            weight=objective.weight if weight is None else weight,
+        )
     except ValidationError as error:
         resolve.validation(item, error, {})
         return None
-    objective.save()
-    return objective
 
 
 def _key_result_fields(item: Item, resolve: _Resolver) -> dict[str, Any]:
@@ -175,15 +178,21 @@ def _guardrails(key_result: KeyResult, guardrails: list[tuple[int, str]], resolv
             resolve.fail(line, f"guardrail {text!r} must read kpi_key >= number or kpi_key <= number")
             continue
         kpi = resolve.kpi(match[1], line)
-        if kpi is not None:
-            Guardrail.objects.create(
+        if kpi is None:
+            continue
+        try:
+            guardrail_create(
                 key_result=key_result,
                 kpi=kpi,
                 dimension=key_result.dimension,
                 member=key_result.member,
                 comparison=match[2],
                 threshold=float(match[3]),
+                recompute=False,
             )
+        except ValidationError as error:
+            for message in error.messages:
+                resolve.fail(line, f"guardrail: {message}")
 
 
 def _initiative(key_result: KeyResult, item: Item, resolve: _Resolver) -> None:
@@ -194,22 +203,21 @@ def _initiative(key_result: KeyResult, item: Item, resolve: _Resolver) -> None:
     initiative = Initiative.objects.filter(key_result=key_result, title=title).first() or Initiative(
         key_result=key_result, title=title
     )
+    fields: dict[str, Any] = {}
     if "owner" in item.values:
-        initiative.owner = resolve.user(str(item.values["owner"]), item.line_of("owner"))
+        fields["owner"] = resolve.user(str(item.values["owner"]), item.line_of("owner"))
     if "status" in item.values:
-        initiative.status = str(item.values["status"])
+        fields["status"] = str(item.values["status"])
     due = item.values.get("due")
     if due is not None:
         try:
-            initiative.due_date = due if isinstance(due, date) else date.fromisoformat(str(due))
+            fields["due_date"] = due if isinstance(due, date) else date.fromisoformat(str(due))
         except ValueError:
             resolve.fail(item.line_of("due"), f"due must be a date such as 2026-03-31, got {due!r}")
     try:
-        initiative.full_clean()
+        initiative_update(initiative=initiative, **fields)
     except ValidationError as error:
         resolve.validation(item, error, {"due_date": "due"})
-        return
-    initiative.save()
 
 
 def _key_result(objective: Objective, item: Item, resolve: _Resolver) -> KeyResult | None:
@@ -224,17 +232,11 @@ def _key_result(objective: Objective, item: Item, resolve: _Resolver) -> KeyResu
     key_result = KeyResult.objects.filter(objective=objective, title=title).first() or KeyResult(
         objective=objective, title=title
     )
-    for name, value in fields.items():
-        setattr(key_result, name, value)
-    if key_result.kind == KeyResult.Kind.KPI_RELATIVE:
-        key_result.baseline_source = KeyResult.BaselineSource.SERIES
-        key_result.target_source = KeyResult.TargetSource.DERIVED
     try:
-        key_result.full_clean()
+        key_result_update(key_result=key_result, recompute=False, **fields)
     except ValidationError as error:
         resolve.validation(item, error, _KR_RENAMES)
         return None
-    key_result.save()
     _guardrails(key_result, item.guardrails, resolve)
     for initiative in item.children:
         _initiative(key_result, initiative, resolve)

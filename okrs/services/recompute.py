@@ -11,27 +11,15 @@ from django.db import connection, models, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from okrs import progress
-from okrs.models import Guardrail, KeyResult, Objective
+from okrs import kinds
+from okrs.models import SYSTEM_COMPUTED_FIELDS, Guardrail, KeyResult
 from okrs.services import evaluation
 from okrs.services.inputs import inputs_load
 from okrs.services.snapshots import progress_snapshots_rebuild_many, progress_snapshots_record
+from okrs.services.webhooks import webhooks_status_changed
 
-COMPUTED_FIELDS = [
-    "baseline_value",
-    "baseline_source",
-    "baseline_read_from",
-    "target_value",
-    "target_source",
-    "current_value",
-    "progress",
-    "over_achievement",
-    "expected",
-    "status",
-    "forecast",
-    "guardrail_breached",
-    "computed_at",
-]
+# What the recompute writes: the figures only it computes, and a baseline and target it reads from the series.
+COMPUTED_FIELDS = ["baseline_value", "baseline_source", "target_value", "target_source", *SYSTEM_COMPUTED_FIELDS]
 
 
 # Key results per transaction in the nightly run.
@@ -53,10 +41,6 @@ class RecomputeResult:
     history_from: date | None = None
 
 
-def _active() -> QuerySet[KeyResult]:
-    return KeyResult.objects.filter(objective__state=Objective.State.ACTIVE)
-
-
 def _locked(ids: Sequence[int]) -> QuerySet[KeyResult]:
     # skip_locked: a key result another worker holds is left to it (the caller retries), never computed twice at once.
     return (
@@ -71,6 +55,7 @@ def _compute(key_results: list[KeyResult], today: date) -> None:
     """Compute and store the key results, reading their inputs in a fixed number of queries."""
     inputs = inputs_load(key_results)
     now = timezone.now()
+    before = {key_result.pk: key_result.status for key_result in key_results}
     guardrails: list[Guardrail] = []
     for key_result in key_results:
         evaluation.baseline_and_target_resolve(key_result, inputs)
@@ -79,9 +64,7 @@ def _compute(key_results: list[KeyResult], today: date) -> None:
             guardrail.current_value = inputs.value(
                 guardrail.kpi_id, key_result.objective.period_id, guardrail.dimension_id, guardrail.member
             )
-            guardrail.breached = not progress.guardrail_holds(
-                guardrail.current_value, guardrail.comparison, guardrail.threshold
-            )
+            guardrail.breached = guardrail.breached_by(guardrail.current_value)
             breached = breached or guardrail.breached
             guardrails.append(guardrail)
         reading = evaluation.evaluate(
@@ -101,6 +84,9 @@ def _compute(key_results: list[KeyResult], today: date) -> None:
         key_result.computed_at = now
     _fields_save(key_results, COMPUTED_FIELDS)
     _fields_save(guardrails, ["current_value", "breached"])
+    moved = [(kr, before[kr.pk]) for kr in key_results if kr.status != before[kr.pk]]
+    if moved:
+        webhooks_status_changed(changes=moved)
 
 
 def _fields_save(objects: Sequence[models.Model], names: list[str]) -> None:
@@ -149,10 +135,10 @@ def key_results_recompute_for_kpis(
     baseline_overlaps = Q(baseline_read_from__start__lte=last_day, baseline_read_from__end__gt=first_day)
     # A series baseline not read yet may come from any period: recompute to find out.
     baseline_unread = Q(baseline_read_from__isnull=True) & (
-        Q(kind=KeyResult.Kind.KPI_RELATIVE) | Q(baseline_source=KeyResult.BaselineSource.SERIES)
+        Q(kind__in=kinds.series_baseline_values()) | Q(baseline_source=KeyResult.BaselineSource.SERIES)
     )
     touched = (
-        _active()
+        KeyResult.objects.active()
         .filter(Q(kpi_id__in=kpi_ids) | Q(guardrails__kpi_id__in=kpi_ids))
         .filter(overlaps | baseline_overlaps | baseline_unread)
         .values_list("pk", flat=True)
@@ -196,7 +182,7 @@ def key_results_recompute_all(*, today: date | None = None) -> RecomputeResult:
     """Recompute every active key result, a chunk per transaction so that no lock is held for the whole run."""
     today = today or timezone.localdate()
     result = RecomputeResult()
-    ids = list(_active().order_by("pk").values_list("pk", flat=True))
+    ids = list(KeyResult.objects.active().order_by("pk").values_list("pk", flat=True))
     for offset in range(0, len(ids), _BATCH):
         chunk = ids[offset : offset + _BATCH]
         with transaction.atomic():

@@ -9,8 +9,7 @@ from django.db import transaction
 
 from kpis.models import Dimension, Kpi
 from kpis.selectors import kpi_values_to_date, kpi_values_to_date_by_member
-from okrs import progress
-from okrs.models import CheckIn, Guardrail, KeyResult, Objective, ProgressSnapshot
+from okrs.models import CheckIn, Guardrail, KeyResult, ProgressSnapshot
 from okrs.services import evaluation
 
 _SNAPSHOT_FIELDS = ["value", "progress", "expected", "status"]
@@ -49,7 +48,7 @@ def progress_snapshots_record(*, key_results: Iterable[KeyResult], day: date) ->
 @transaction.atomic
 def progress_snapshots_write(*, day: date) -> int:
     """The nightly snapshot: every active key result as it stands now, for `day`; returns how many were written."""
-    key_results = KeyResult.objects.filter(objective__state=Objective.State.ACTIVE).select_related("objective__period")
+    key_results = KeyResult.objects.active().select_related("objective__period")
     return progress_snapshots_record(key_results=key_results, day=day)
 
 
@@ -105,9 +104,8 @@ def _values_on(
     check_ins = CheckIn.objects.filter(key_result=key_result, value__isnull=False, day__lte=days[-1])
     points = list(check_ins.order_by("day", "created_at").values_list("day", "value"))
     values = _carried_forward(points, days)
-    if key_result.kind == KeyResult.Kind.MILESTONE:
-        return {day: 0.0 if value is None else value for day, value in values.items()}
-    return values
+    missing = key_result.kind_rules.value_when_missing
+    return {day: missing if value is None else value for day, value in values.items()}
 
 
 def _rebuilt(
@@ -130,10 +128,7 @@ def _rebuilt(
     ]
     snapshots = []
     for day in days:
-        breached = any(
-            not progress.guardrail_holds(history[day], guardrail.comparison, guardrail.threshold)
-            for guardrail, history in guarded
-        )
+        breached = any(guardrail.breached_by(history[day]) for guardrail, history in guarded)
         reading = evaluation.evaluate(
             key_result, value=values[day], day=day, forecast=None, guardrail_breached=breached
         )

@@ -12,3 +12,8 @@ register = template.Library()
 @register.filter
 def is_org_admin(user: roles.AnyUser) -> bool:
     return roles.is_org_admin(user)
+
+
+@register.filter
+def is_data_steward(user: roles.AnyUser) -> bool:
+    return roles.is_data_steward(user)

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
-from django.utils import timezone
+from django.views.decorators.http import require_GET
 from django_htmx.middleware import HtmxDetails
 
-from kpis import periods
-from kpis.models import Period
-from kpis.services.calendar import period_for
-from okrs.forms import DashboardFilterForm, PeriodTeamForm
+from okrs.calendar import chosen_period, neighbours
+from okrs.forms import DashboardFilterForm
 from okrs.models import Status
 from okrs.scorecard import (
     ObjectiveSummary,
@@ -31,25 +28,6 @@ from okrs.scorecard import (
 INLINE_KEY_RESULTS_UP_TO = 40
 
 
-def span_of(period: Period) -> periods.Span:
-    return periods.Span(period.start, period.end, periods.Grain(period.grain), period.label)
-
-
-def chosen_period(form: PeriodTeamForm) -> Period:
-    """The period a validated form names, else the current quarter; a bad label is named by the form, not used."""
-    span = form.cleaned_data.get("period")
-    if span is None:
-        fy_start = settings.FISCAL_YEAR_START_MONTH
-        span = periods.containing(timezone.localdate(), periods.Grain.QUARTER, fy_start)
-    return period_for(span=span)
-
-
-def neighbours(period: Period) -> tuple[str, str]:
-    fy_start = settings.FISCAL_YEAR_START_MONTH
-    span = span_of(period)
-    return periods.preceding(span, fy_start).label, periods.following(span, fy_start).label
-
-
 def _matches(summary: ObjectiveSummary, status: str) -> bool:
     return not status or summary.status == status or any(kr.status == status for kr in summary.key_results)
 
@@ -58,7 +36,8 @@ def _context(request: HttpRequest) -> dict[str, Any]:
     user = request.user
     form = DashboardFilterForm(request.GET, user=user)
     form.is_valid()
-    period = chosen_period(form)
+    # The form names a bad label inline; the page shows the current quarter meanwhile.
+    period = chosen_period(request.GET.get("period")).period
     team = form.cleaned_data.get("team")
     status = form.cleaned_data.get("status") or ""
     everything = objectives_with_key_results(user=user, period=period)
@@ -68,7 +47,7 @@ def _context(request: HttpRequest) -> dict[str, Any]:
         "nav": "dashboard",
         "form": form,
         "period": period,
-        "period_last_day": span_of(period).last_day,
+        "period_last_day": period.span.last_day,
         "previous_label": previous_label,
         "next_label": next_label,
         "quarters": periods_with_objectives(user=user, period=period),
@@ -84,6 +63,7 @@ def _context(request: HttpRequest) -> dict[str, Any]:
     }
 
 
+@require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     context = _context(request)
     htmx: HtmxDetails | None = getattr(request, "htmx", None)
@@ -92,6 +72,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "okrs/dashboard.html", context)
 
 
+@require_GET
 def objective_key_results(request: HttpRequest, pk: int) -> HttpResponse:
     """An objective's key results, for a dashboard too long to show them all at once."""
     summary = objective_summary_for(user=request.user, pk=pk)

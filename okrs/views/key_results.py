@@ -7,45 +7,38 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from kpis import charts, periods
-from kpis.models import Dimension, Period, SeriesValue, Unit
+from kpis.models import Dimension, Period, SeriesValue
 from kpis.selectors import kpi_series_values
-from okrs import progress
+from okrs import kinds, progress
+from okrs.calendar import fiscal_start
 from okrs.forms_planning import CheckInForm, InitiativeForm, InitiativeStatusForm, errors_onto
-from okrs.models import CheckIn, Initiative, KeyResult, Membership
-from okrs.selectors import check_ins_for_key_result, progress_history, teams_editable_by, teams_for_user
+from okrs.history import key_result_history
+from okrs.models import CheckIn, Initiative, KeyResult, Team
+from okrs.roles import okr_object
+from okrs.selectors import check_ins_for_key_result, progress_history, team_people
 from okrs.services.activity import check_in_create, initiative_create, initiative_update
-from okrs.views.planning import EN_DASH, signed_percent, value_formatter
 
-MOVING_KINDS = {KeyResult.Kind.KPI_FROM_TO, KeyResult.Kind.KPI_RELATIVE, KeyResult.Kind.MANUAL}
+_RELATED = ("objective__team", "objective__owner", "objective__period", "kpi", "dimension", "baseline_read_from")
 
 
-def _key_result(request: HttpRequest, pk: int) -> KeyResult:
-    """The key result, if the user sees its team; 404 otherwise, so that other teams' plans stay private."""
-    visible = KeyResult.objects.filter(objective__team__in=teams_for_user(user=request.user))
-    related = ("objective__team", "objective__owner", "objective__period", "kpi", "dimension", "baseline_read_from")
-    return get_object_or_404(visible.select_related(*related), pk=pk)
+def _key_result(request: HttpRequest, pk: int, *, write: bool = False) -> KeyResult:
+    """The key result, if the user sees its team (404 otherwise, so that other teams' plans stay private) and, for
+    a write, may change it (403 otherwise)."""
+    return okr_object(request, KeyResult.objects.select_related(*_RELATED), write=write, pk=pk)
 
 
 def _can_edit(request: HttpRequest, key_result: KeyResult) -> bool:
-    return teams_editable_by(user=request.user).filter(pk=key_result.objective.team_id).exists()
-
-
-def _editable_key_result(request: HttpRequest, pk: int) -> KeyResult:
-    key_result = _key_result(request, pk)
-    if not _can_edit(request, key_result):
-        raise PermissionDenied("Only the team's editors and admins can check in or change initiatives.")
-    return key_result
+    return KeyResult.objects.editable_by(request.user).filter(pk=key_result.pk).exists()
 
 
 def _person(request: HttpRequest) -> User:
@@ -54,18 +47,9 @@ def _person(request: HttpRequest) -> User:
     return request.user
 
 
-def _value_format(key_result: KeyResult) -> str:
-    """The chart's str.format pattern for the key result's unit, matching kpis.formatting.format_value."""
-    kpi = key_result.kpi
-    if kpi is None:
-        return "{:,.1f}"
-    suffix = {Unit.PERCENT: " %", Unit.SECONDS: " s"}.get(Unit(kpi.unit), "")
-    return f"{{:,.{kpi.decimals}f}}{suffix}"
-
-
 def _weeks(period: Period) -> list[periods.Span]:
     """The weeks that start inside the period: the ones the forecast reads."""
-    fy = int(settings.FISCAL_YEAR_START_MONTH)
+    fy = fiscal_start()
     spans = periods.covering(period.start, period.end - timedelta(days=1), periods.Grain.WEEK, fy)
     return [span for span in spans if period.start <= span.start < period.end]
 
@@ -93,25 +77,21 @@ def _actual_points(key_result: KeyResult, weeks: list[periods.Span], check_ins: 
 
 
 def _series_chart(key_result: KeyResult, check_ins: list[CheckIn]) -> charts.Chart | None:
-    if key_result.kind == KeyResult.Kind.MILESTONE:
+    kind = key_result.kind_rules
+    if not kind.charted:
         return None
     period = key_result.objective.period
     weeks = _weeks(period)
     if not weeks:
         return None
-    fmt = value_formatter(key_result)
+    fmt = kinds.formatter_of(key_result)
     last = len(weeks) - 1
     actual = _actual_points(key_result, weeks, check_ins)
     lines = [charts.Line("Weekly value" if key_result.kpi else "Check-ins", actual, "actual")]
     baseline, target = key_result.baseline_value, key_result.target_value
-    if baseline is not None and key_result.kind != KeyResult.Kind.KPI_THRESHOLD:
-        lines.append(charts.Line(f"Baseline {fmt(baseline)}", [(0, baseline), (last, baseline)], "baseline"))
-    if key_result.kind == KeyResult.Kind.KPI_THRESHOLD and key_result.threshold_mode == "within":
-        for label, bound in (("Band from", key_result.band_min), ("Band up to", key_result.band_max)):
-            lines.append(charts.Line(f"{label} {fmt(bound)}", [(0, bound), (last, bound)], "target"))
-    elif target is not None:
-        lines.append(charts.Line(f"Target {fmt(target)}", [(0, target), (last, target)], "target"))
-    if key_result.kind in MOVING_KINDS and baseline is not None and target is not None:
+    for line in kind.reference_lines(key_result, fmt):
+        lines.append(charts.Line(line.label, [(0, line.value), (last, line.value)], line.style))
+    if kind.paced and baseline is not None and target is not None:
         # The pace line: where the value should be at the end of each week to reach the target on time.
         pace = [
             (i, baseline + (target - baseline) * progress.expected(period.start, period.end, week.last_day) / 100)
@@ -123,7 +103,7 @@ def _series_chart(key_result: KeyResult, check_ins: list[CheckIn]) -> charts.Cha
         lines.append(
             charts.Line(f"Forecast {fmt(key_result.forecast)}", [known[-1], (last, key_result.forecast)], "forecast")
         )
-    return charts.line_chart(lines, [week.label for week in weeks], value_format=_value_format(key_result))
+    return charts.line_chart(lines, [week.label for week in weeks], value_format=kinds.chart_format_of(key_result))
 
 
 @dataclass(frozen=True)
@@ -155,7 +135,7 @@ def _segment_breakdown(key_result: KeyResult) -> list[SegmentGroup]:
     for row in rows.select_related("dimension").order_by("dimension__name", "member"):
         assert row.dimension is not None
         values.setdefault(row.dimension, {}).setdefault(row.member, {})[row.period_id] = row.value
-    fmt = value_formatter(key_result)
+    fmt = kinds.formatter_of(key_result)
     lower = key_result.effective_direction == "lower"
     groups = []
     for dimension, members in values.items():
@@ -166,7 +146,7 @@ def _segment_breakdown(key_result: KeyResult) -> list[SegmentGroup]:
             before = by_period.get(baseline_period.pk) if baseline_period else None
             change, better = "", None
             if now is not None and before:
-                change = signed_percent(round((now - before) / abs(before) * 100))
+                change = kinds.signed_percent(round((now - before) / abs(before) * 100))
                 better = (now < before) == lower if now != before else None
             own = key_result.dimension_id == dimension.pk and key_result.member == member
             bars.append(SegmentBar(member, fmt(now), fmt(before), change, better, 100 * abs(now or 0) / top, own))
@@ -183,8 +163,7 @@ def _progress_chart(snapshots: list[Any]) -> charts.Chart:
 
 
 def _team_users(key_result: KeyResult) -> QuerySet[User]:
-    members = Membership.objects.filter(team_id=key_result.objective.team_id).values("user_id")
-    return User.objects.filter(pk__in=members).order_by("first_name", "username")
+    return team_people(teams=Team.objects.filter(pk=key_result.objective.team_id))
 
 
 def _check_in_form(key_result: KeyResult, data: Any = None) -> CheckInForm:
@@ -207,6 +186,7 @@ def _initiative_context(key_result: KeyResult, form: InitiativeForm | None, can_
     }
 
 
+@require_GET
 def key_result_detail(request: HttpRequest, pk: int) -> HttpResponse:
     key_result = _key_result(request, pk)
     return render(request, "okrs/key_result_detail.html", _detail_context(request, key_result, None))
@@ -231,24 +211,19 @@ def _detail_context(
         "guardrails": list(key_result.guardrails.select_related("kpi", "dimension")),
         "snapshots": snapshots,
         "progress_chart": _progress_chart(snapshots) if len(snapshots) > 1 else None,
+        "history": key_result_history(key_result=key_result),
     }
 
 
 def _summary_context(key_result: KeyResult) -> dict[str, Any]:
-    fmt = value_formatter(key_result)
     return {
-        "fmt_baseline": fmt(key_result.baseline_value),
-        "fmt_target": fmt(key_result.target_value),
-        "fmt_current": fmt(key_result.current_value),
-        "fmt_forecast": fmt(key_result.forecast),
-        "fmt_band": f"{fmt(key_result.band_min)} {EN_DASH} {fmt(key_result.band_max)}",
         "period_last_day": key_result.objective.period.end - timedelta(days=1),
     }
 
 
 @require_POST
 def check_in_add(request: HttpRequest, pk: int) -> HttpResponse:
-    key_result = _editable_key_result(request, pk)
+    key_result = _key_result(request, pk, write=True)
     form = _check_in_form(key_result, request.POST)
     if form.is_valid():
         try:
@@ -271,7 +246,7 @@ def check_in_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def initiative_add(request: HttpRequest, pk: int) -> HttpResponse:
-    key_result = _editable_key_result(request, pk)
+    key_result = _key_result(request, pk, write=True)
     form: InitiativeForm | None = InitiativeForm(request.POST, users=_team_users(key_result))
     assert form is not None
     if form.is_valid():
@@ -295,8 +270,8 @@ def initiative_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def initiative_status(request: HttpRequest, pk: int) -> HttpResponse:
-    initiative = get_object_or_404(Initiative, pk=pk)
-    key_result = _editable_key_result(request, initiative.key_result_id)
+    initiative = okr_object(request, Initiative.objects.all(), write=True, pk=pk)
+    key_result = _key_result(request, initiative.key_result_id, write=True)
     form = InitiativeStatusForm(request.POST)
     error = ""
     if form.is_valid():

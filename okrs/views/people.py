@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from okrs.forms_people import InvitationAcceptForm, InvitationForm, OrgRoleForm, PeopleFilterForm, TeamChoiceAddForm
 from okrs.models import Invitation, Membership, Team
@@ -72,6 +72,7 @@ def _send(request: HttpRequest, invitation: Invitation, token: str, done: str) -
 
 
 @org_admin_required
+@require_GET
 def people(request: HttpRequest) -> HttpResponse:
     form = PeopleFilterForm(request.GET)
     form.is_valid()
@@ -166,6 +167,7 @@ def _person_context(request: HttpRequest, person: User) -> dict[str, object]:
 
 
 @org_admin_required
+@require_GET
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = get_object_or_404(User.objects.select_related("person"), pk=pk)
     return render(request, "okrs/people/detail.html", _person_context(request, person))

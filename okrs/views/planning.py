@@ -3,34 +3,29 @@ key result previewed from the data before it is saved."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kpis import periods
 from kpis.formatting import format_value
 from kpis.models import Kpi, Period
 from kpis.selectors import kpi_series_values
-from kpis.services.calendar import period_for_label
+from okrs import kinds
+from okrs.calendar import chosen_period, current_quarter, neighbours
 from okrs.forms_planning import GUARDRAIL_FIELDS, KeyResultForm, ObjectiveForm, errors_onto, key_result_initial
+from okrs.history import objective_history
 from okrs.models import KeyResult, Objective, Team
-from okrs.selectors import objective_progress, objectives_for_user, teams_editable_by, teams_for_user
-from okrs.services.activity import initiative_create
-from okrs.services.inputs import span_of
+from okrs.roles import can_plan, okr_object
+from okrs.scorecard.selector import objective_summary
+from okrs.selectors import objectives_for_user
 from okrs.services.objectives import (
-    current_quarter,
-    guardrail_create,
-    key_result_create,
-    key_result_update,
+    key_result_save,
     objective_create,
     objective_state_set,
     objective_update,
@@ -61,43 +56,31 @@ class TeamPlan:
     objectives: list[ObjectiveRow]
 
 
-def _fiscal_start() -> int:
-    return int(settings.FISCAL_YEAR_START_MONTH)
-
-
-def _chosen_period(request: HttpRequest) -> tuple[Period, str]:
-    """The period asked for in ?period=, else the current quarter; and the error when the label names none."""
-    label = request.GET.get("period", "").strip()
-    if label:
-        try:
-            return period_for_label(label=label), ""
-        except ValueError as error:
-            return current_quarter(), str(error)
-    return current_quarter(), ""
-
-
+@require_GET
 def planning(request: HttpRequest) -> HttpResponse:
-    period, period_error = _chosen_period(request)
-    editable = set(teams_editable_by(user=request.user).values_list("pk", flat=True))
+    chosen = chosen_period(request.GET.get("period"))
+    period, period_error = chosen.period, chosen.error
+    editable = set(Team.objects.editable_by(request.user).values_list("pk", flat=True))
     by_team: dict[int, list[ObjectiveRow]] = {}
     for objective in objectives_for_user(user=request.user, period=period):
         key_results = [_key_result_row(kr) for kr in objective.key_results.all()]
-        row = ObjectiveRow(objective, objective_progress(objective=objective), key_results)
+        row = ObjectiveRow(objective, objective_summary(objective).progress, key_results)
         by_team.setdefault(objective.team_id, []).append(row)
     plans = [
-        TeamPlan(team, team.pk in editable, by_team.get(team.pk, [])) for team in teams_for_user(user=request.user)
+        TeamPlan(team, team.pk in editable, by_team.get(team.pk, [])) for team in Team.objects.visible_to(request.user)
     ]
     # The teams the user plans for come first; those they only watch follow.
     plans.sort(key=lambda plan: not plan.editable)
-    span = span_of(period)
+    span = period.span
+    previous_label, next_label = neighbours(period)
     context = {
         "nav": "planning",
         "period": period,
         "period_error": period_error,
         "last_day": span.last_day,
         "period_input": request.GET.get("period", period.label),
-        "previous_label": periods.preceding(span, _fiscal_start()).label,
-        "next_label": periods.following(span, _fiscal_start()).label,
+        "previous_label": previous_label,
+        "next_label": next_label,
         "plans": plans,
         "can_plan": bool(editable),
         "states": Objective.State,
@@ -105,33 +88,11 @@ def planning(request: HttpRequest) -> HttpResponse:
     return render(request, "okrs/planning.html", context)
 
 
-def value_formatter(key_result: KeyResult) -> Callable[[float | None], str]:
-    """Numbers of a key result as people read them: by its KPI's unit, or as typed for a manual number."""
-    kpi = key_result.kpi
-    if kpi is None:
-        return lambda value: "\u2014" if value is None else f"{value:,g}"
-    return lambda value: format_value(value, kpi.unit, kpi.decimals)
-
-
 def _key_result_row(key_result: KeyResult) -> KeyResultRow:
     """What a key result asks for in a few words, from what the last recompute stored."""
-    fmt = value_formatter(key_result)
-    kind = key_result.kind
-    if kind == KeyResult.Kind.MILESTONE:
-        asks = "Milestone"
-    elif kind == KeyResult.Kind.KPI_THRESHOLD and key_result.threshold_mode == KeyResult.ThresholdMode.WITHIN:
-        asks = f"Stay within {fmt(key_result.band_min)} {EN_DASH} {fmt(key_result.band_max)}"
-    elif kind == KeyResult.Kind.KPI_THRESHOLD:
-        asks = f"{KeyResult.ThresholdMode(key_result.threshold_mode).label} {fmt(key_result.target_value)}"
-    elif kind == KeyResult.Kind.KPI_RELATIVE and key_result.change_percent is not None:
-        asks = (
-            f"{signed_percent(key_result.change_percent)}: "
-            f"{fmt(key_result.baseline_value)} → {fmt(key_result.target_value)}"
-        )
-    else:
-        asks = f"{fmt(key_result.baseline_value)} → {fmt(key_result.target_value)}"
-    current = "" if kind == KeyResult.Kind.MILESTONE else fmt(key_result.current_value)
-    return KeyResultRow(key_result, asks, current)
+    fmt = kinds.formatter_of(key_result)
+    kind = key_result.kind_rules
+    return KeyResultRow(key_result, kind.asks(key_result, fmt), kind.value_text(key_result.current_value, fmt))
 
 
 def _planning_url(period: Period) -> str:
@@ -140,13 +101,16 @@ def _planning_url(period: Period) -> str:
 
 def _objective_for_editing(request: HttpRequest, pk: int) -> Objective:
     """The objective, if the user sees its team (else 404) and may plan for it (else 403)."""
-    objective = get_object_or_404(objectives_for_user(user=request.user).prefetch_related(None), pk=pk)
-    if not teams_editable_by(user=request.user).filter(pk=objective.team_id).exists():
-        raise PermissionDenied("Only the team's editors and admins can change its objectives.")
-    return objective
+    return okr_object(request, Objective.objects.select_related("team", "owner", "period"), write=True, pk=pk)
 
 
+@require_http_methods(["GET", "POST"])
 def objective_create_view(request: HttpRequest) -> HttpResponse:
+    if not can_plan(request.user):
+        raise PermissionDenied("Only the editors and admins of a team plan its objectives.")
+    team_asked = request.POST.get("team", "")
+    if team_asked.isdigit() and not Team.objects.editable_by(request.user).filter(pk=team_asked).exists():
+        raise PermissionDenied("Only the team's editors and admins plan its objectives.")
     initial = {"period": request.GET.get("period") or current_quarter().label, "owner": request.user.pk, "weight": 1}
     if request.GET.get("team", "").isdigit():
         initial["team"] = int(request.GET["team"])
@@ -162,8 +126,12 @@ def objective_create_view(request: HttpRequest) -> HttpResponse:
     return render(request, "okrs/objective_form.html", {"nav": "planning", "form": form, "objective": None})
 
 
+@require_http_methods(["GET", "POST"])
 def objective_edit(request: HttpRequest, pk: int) -> HttpResponse:
     objective = _objective_for_editing(request, pk)
+    team_asked = request.POST.get("team", "")
+    if team_asked.isdigit() and not Team.objects.editable_by(request.user).filter(pk=team_asked).exists():
+        raise PermissionDenied("Only the team's editors and admins plan its objectives.")
     initial = {
         "title": objective.title,
         "description": objective.description,
@@ -184,7 +152,13 @@ def objective_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Objective “{objective.title}” saved.")
             return redirect(_planning_url(objective.period))
-    return render(request, "okrs/objective_form.html", {"nav": "planning", "form": form, "objective": objective})
+    context = {
+        "nav": "planning",
+        "form": form,
+        "objective": objective,
+        "history": objective_history(objective=objective),
+    }
+    return render(request, "okrs/objective_form.html", context)
 
 
 @require_POST
@@ -202,20 +176,13 @@ def objective_state(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _key_result_save(form: KeyResultForm, objective: Objective, key_result: KeyResult | None) -> KeyResult:
     """The key result with its guardrail and initiatives, all or nothing."""
-    with transaction.atomic():
-        if key_result is None:
-            key_result = key_result_create(objective=objective, **form.key_result_fields())
-        else:
-            key_result = key_result_update(key_result=key_result, **form.key_result_fields())
-        guardrail = form.guardrail()
-        if guardrail is not None:
-            guardrail_create(
-                key_result=key_result, dimension=key_result.dimension, member=key_result.member, **guardrail
-            )
-        if "initiatives" in form.fields:
-            for title in form.initiative_titles():
-                initiative_create(key_result=key_result, title=title)
-    return key_result
+    return key_result_save(
+        objective=objective,
+        key_result=key_result,
+        fields=form.key_result_fields(),
+        guardrail=form.guardrail(),
+        initiative_titles=form.initiative_titles() if "initiatives" in form.fields else (),
+    )
 
 
 def _key_result_form_page(
@@ -241,13 +208,15 @@ def _key_result_form_page(
     return render(request, "okrs/key_result_form.html", context)
 
 
+@require_http_methods(["GET", "POST"])
 def key_result_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     objective = _objective_for_editing(request, pk)
     return _key_result_form_page(request, objective, None, {"weight": 1})
 
 
+@require_http_methods(["GET", "POST"])
 def key_result_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    key_result = get_object_or_404(KeyResult.objects.select_related("baseline_period"), pk=pk)
+    key_result = okr_object(request, KeyResult.objects.select_related("baseline_period"), write=True, pk=pk)
     objective = _objective_for_editing(request, key_result.objective_id)
     return _key_result_form_page(request, objective, key_result, key_result_initial(key_result))
 
@@ -280,6 +249,7 @@ def _recent_values(form: KeyResultForm) -> RecentValues | None:
     return RecentValues(kpi, segment, values)
 
 
+@require_POST
 def key_result_fields(request: HttpRequest, pk: int) -> HttpResponse:
     """The form's fields for the chosen kind, KPI and segment, re-rendered as they change (htmx)."""
     objective = _objective_for_editing(request, pk)
@@ -293,44 +263,13 @@ def key_result_fields(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "okrs/partials/kr_fields.html", context)
 
 
-MINUS, EN_DASH = "\u2212", "\u2013"
-
-
-def signed_percent(change: float) -> str:
-    """A change in percent with a true minus sign, as people write it."""
-    sign = MINUS if change < 0 else "+"
-    return f"{sign}{abs(change):g}\u00a0%"
-
-
 def preview_lines(key_result: KeyResult, preview: Preview) -> tuple[str, str]:
     """The preview in words: what the key result asks for, and where it stands today."""
-    fmt = value_formatter(key_result)
-    reading = preview.reading
-    if key_result.kind == KeyResult.Kind.MILESTONE:
-        return "Done when a check-in marks it done.", "Expected by the end of the period."
-    if key_result.kind == KeyResult.Kind.KPI_THRESHOLD:
-        mode = KeyResult.ThresholdMode(key_result.threshold_mode)
-        if mode == KeyResult.ThresholdMode.WITHIN:
-            ask = f"Stay within {fmt(key_result.band_min)} {EN_DASH} {fmt(key_result.band_max)}"
-        else:
-            ask = f"{mode.label} {fmt(key_result.target_value)}"
-        holding = "holding" if reading.progress == 100.0 else f"{reading.progress or 0:.0f} % (broken)"
-        now = "no data yet" if reading.value is None else f"currently {fmt(reading.value)}, {holding}"
-        return ask, f"{key_result.objective.period.label}: {now}."
-    if key_result.kind == KeyResult.Kind.KPI_RELATIVE:
-        assert preview.baseline_period is not None
-        assert key_result.change_percent is not None
-        ask = (
-            f"{signed_percent(key_result.change_percent)} vs {preview.baseline_period.label}: "
-            f"{fmt(preview.baseline)} → {fmt(preview.target)}"
-        )
-    else:
-        source = f" ({preview.baseline_period.label})" if preview.baseline_period is not None else ""
-        ask = f"{fmt(preview.baseline)}{source} → {fmt(preview.target)}"
-    if reading.value is None:
-        return ask, f"{key_result.objective.period.label}: no data yet."
-    over = f", {reading.over_achievement:.0f} points beyond" if reading.over_achievement else ""
-    return ask, f"Currently {fmt(reading.value)}, {reading.progress or 0:.0f} % of the way{over}."
+    fmt = kinds.formatter_of(key_result)
+    kind = key_result.kind_rules
+    baseline_label = preview.baseline_period.label if preview.baseline_period is not None else None
+    # The preview resolved the key result's baseline and target from the series (see key_result_preview).
+    return kind.asks(key_result, fmt, baseline_label), kind.standing(key_result, preview.reading, fmt)
 
 
 @require_POST

@@ -8,17 +8,25 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
+from django.views.decorators.http import require_GET
 
+from okrs.calendar import chosen_period, neighbours
 from okrs.exports.formats import FORMATS
 from okrs.forms import ScorecardFilterForm
-from okrs.scorecard import TREND_PERIODS, Scorecard, objective_summary_for, periods_with_objectives, scorecard_for
-from okrs.views.dashboard import INLINE_KEY_RESULTS_UP_TO, chosen_period, neighbours, span_of
+from okrs.scorecard.selector import (
+    TREND_PERIODS,
+    Scorecard,
+    objective_summary_for,
+    periods_with_objectives,
+    scorecard_for,
+)
+from okrs.views.dashboard import INLINE_KEY_RESULTS_UP_TO
 
 
 def _scorecard(request: HttpRequest) -> tuple[ScorecardFilterForm, Scorecard]:
     form = ScorecardFilterForm(request.GET, user=request.user)
     form.is_valid()
-    period = chosen_period(form)
+    period = chosen_period(request.GET.get("period")).period
     team, as_of = form.cleaned_data.get("team"), form.cleaned_data.get("as_of")
     return form, scorecard_for(user=request.user, period=period, team=team, as_of=as_of)
 
@@ -28,6 +36,7 @@ def _downloads(query: str) -> list[tuple[str, str, str]]:
     return [(f.label, reverse(f"scorecard_{f.key}") + (f"?{query}" if query else ""), f.key) for f in FORMATS.values()]
 
 
+@require_GET
 def scorecard(request: HttpRequest) -> HttpResponse:
     form, card = _scorecard(request)
     previous_label, next_label = neighbours(card.period)
@@ -36,7 +45,7 @@ def scorecard(request: HttpRequest) -> HttpResponse:
         "form": form,
         "card": card,
         "period": card.period,
-        "period_last_day": span_of(card.period).last_day,
+        "period_last_day": card.period.span.last_day,
         "counts": card.kpi_counts,
         "trend_count": TREND_PERIODS,
         "team": card.team,
@@ -50,6 +59,7 @@ def scorecard(request: HttpRequest) -> HttpResponse:
     return render(request, "okrs/scorecard.html", context)
 
 
+@require_GET
 def scorecard_key_results(request: HttpRequest, pk: int) -> HttpResponse:
     """An objective's row with its key results' rows, for a scorecard too long to show them all at once."""
     summary = objective_summary_for(user=request.user, pk=pk)

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from okrs.forms_people import MembershipAddForm, MembershipRoleForm, TeamForm
 from okrs.models import Membership, Team
@@ -19,6 +19,7 @@ from okrs.services.people import membership_add, membership_remove, membership_r
 from okrs.views.people import flash_errors, require_valid
 
 
+@require_GET
 def team_list(request: HttpRequest) -> HttpResponse:
     user = actor_of(request)
     context = {
@@ -29,6 +30,7 @@ def team_list(request: HttpRequest) -> HttpResponse:
     return render(request, "okrs/teams/list.html", context)
 
 
+@require_GET
 def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
     team = get_object_or_404(Team, pk=pk)
     user = actor_of(request)

@@ -15,7 +15,7 @@ from kpis.services.library import kpi_library_load
 from kpis.services.series import series_recompute_all
 from kpis.services.targets import kpi_target_create
 from okrs.api.services import access_token_create
-from okrs.models import Membership
+from okrs.models import Membership, Person
 from tests.kpis.conftest import Observe, observe  # noqa: F401  (a fixture, used by `kpi_data`)
 from tests.okrs.factories import MembershipFactory, TeamFactory, UserFactory
 
@@ -98,4 +98,20 @@ def session_client(member: User) -> APIClient:
     """Mia signed in in the browser, CSRF checks on (as in a real browser)."""
     client = APIClient(enforce_csrf_checks=True)
     client.force_login(member)
+    return client
+
+
+@pytest.fixture
+def steward(db: None) -> User:
+    """Sam, a data steward (no team)."""
+    user = UserFactory(username="sam", first_name="Sam", last_name="Steward", email="sam@example.com")
+    Person.objects.create(user=user, org_role=Person.OrgRole.STEWARD)
+    return user
+
+
+@pytest.fixture
+def steward_client(steward: User, make_token: MakeToken) -> APIClient:
+    """Sam's API client with a token of every scope."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {make_token(scopes=['read', 'write', 'push'], user=steward)}")
     return client

@@ -1,5 +1,6 @@
 """schemathesis over the whole schema, in-process against the WSGI app: no server error for any input, and every
-answer (status, headers, body) as the schema describes it. Once with a token, once with a browser session."""
+answer (status, headers, body) as the schema describes it. With a viewer's token, a data steward's token, and a
+browser session."""
 
 from __future__ import annotations
 
@@ -26,7 +27,9 @@ pytestmark = pytest.mark.django_db
 def api_schema(kpi_data: Kpi, request: pytest.FixtureRequest, settings: SettingsWrapper) -> Iterator[Any]:
     """The schema as served, with the data loaded once for every operation (one test runs them all)."""
     # The token endpoints' throttle would otherwise answer most of their examples with 429.
-    settings.REST_FRAMEWORK = settings.REST_FRAMEWORK | {"DEFAULT_THROTTLE_RATES": {"tokens": "100000/minute"}}
+    settings.REST_FRAMEWORK = settings.REST_FRAMEWORK | {
+        "DEFAULT_THROTTLE_RATES": {"tokens": "100000/minute", "push": "100000/minute"}
+    }
     # schemathesis renames the test per operation through `_nodeid`, which pytest 9 no longer sets.
     request.node._nodeid = request.node.nodeid
     # As Django's test client does: a request must not close the connection that holds the test's transaction.
@@ -56,10 +59,22 @@ def secret(make_token: MakeToken) -> str:
     return make_token(scopes=["read", "write", "push"], name="schemathesis", days=None)
 
 
+@pytest.fixture
+def steward_secret(steward: User, make_token: MakeToken) -> str:
+    return make_token(scopes=["read", "write", "push"], user=steward, name="steward schemathesis", days=None)
+
+
 @schema.parametrize()
 @_FEW
 def test_with_a_token(case: schemathesis.Case, secret: str) -> None:
     case.call_and_validate(headers={"Authorization": f"Bearer {secret}"}, **_CHECKS)
+
+
+@schema.parametrize()
+@_FEW
+def test_as_a_data_steward(case: schemathesis.Case, steward_secret: str) -> None:
+    # Imports and pushes are data stewards' endpoints: with a viewer's token they only ever answer 403.
+    case.call_and_validate(headers={"Authorization": f"Bearer {steward_secret}"}, **_CHECKS)
 
 
 @schema.parametrize()

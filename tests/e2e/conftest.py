@@ -13,6 +13,8 @@ import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from okrs.models import Person
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 PASSWORD = "correct-horse-battery-staple"
@@ -40,9 +42,12 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def user(transactional_db: None) -> User:
-    return User.objects.create_user(
+    """Lena, the head of customer service: a data steward, who keeps the KPI library and imports the numbers."""
+    lead = User.objects.create_user(
         "lead", email="lead@example.com", password=PASSWORD, first_name="Lena", last_name="Lead"
     )
+    Person.objects.create(user=lead, org_role=Person.OrgRole.STEWARD)
+    return lead
 
 
 # Reports what the Content-Security-Policy blocked, in words the console listener below recognises.

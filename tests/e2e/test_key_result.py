@@ -62,7 +62,7 @@ def test_a_lead_reads_a_key_result_and_checks_in(signed_in: Page, key_result: Ke
     expect(page.get_by_role("heading", name=key_result.title, level=1)).to_be_visible()
     expect(page.locator(".krd-stats")).to_contain_text(re.compile(r"read from \d{4}-Q\d"))
     for style in ("actual", "baseline", "target", "expected"):
-        expect(page.locator(f".krd-chart path.series.{style}")).to_have_count(1)
+        expect(page.locator(f".krd-chart svg.chart-wide path.series.{style}")).to_have_count(1)
     expect(page.locator(".segment-bars").first.locator("tbody tr")).to_have_count(3)
     expect(page.locator(".own-segment")).to_contain_text("Tier 1")
     expect(page.locator(".guardrail-list")).to_contain_text("Customer Satisfaction (CSAT)")

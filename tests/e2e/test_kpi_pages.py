@@ -50,7 +50,7 @@ def test_a_lead_reads_the_library_and_a_kpi_page_by_grain_and_segment(signed_in:
     page.get_by_role("link", name="Contact Escalation Rate").click()
     expect(page.get_by_role("heading", name="Contact Escalation Rate", level=1)).to_be_visible()
     expect(page.locator("code.formula")).to_have_text("100 * escalated_contacts / total_contacts")
-    expect(page.locator(".chart svg path.series.actual")).to_have_count(1)
+    expect(page.locator(".chart svg.chart-wide path.series.actual")).to_have_count(1)
     screenshot(page, "kpi-detail")
 
     # another grain, swapped in by htmx

@@ -7,6 +7,8 @@ from typing import Any
 import psycopg
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import User
+from django.test import Client
 
 from kpis.models import Dimension, ImportBatch, Measure, Observation, Segment, SegmentMember
 from tests.factories import ImportBatchFactory
@@ -21,7 +23,9 @@ def observe(db: None) -> Observe:
 
     def _observe(measure: str, day: dt.date, value: float, **members: str) -> Observation:
         key = ";".join(f"{name}={members[name]}" for name in sorted(members))
-        segment, created = Segment.objects.get_or_create(key=key)
+        segment, created = Segment.objects.get_or_create(
+            key=key, defaults={"dimensions": Segment.dimensions_of(members)}
+        )
         if created:
             for name, member in members.items():
                 dimension, _ = Dimension.objects.get_or_create(key=name, defaults={"name": name})
@@ -33,6 +37,13 @@ def observe(db: None) -> Observe:
         return observation
 
     return _observe
+
+
+@pytest.fixture
+def signed_in(client: Client) -> Client:
+    """A client signed in as an analyst with no particular role."""
+    client.force_login(User.objects.create_user("analyst", password="x"))
+    return client
 
 
 @pytest.fixture

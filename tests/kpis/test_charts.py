@@ -60,3 +60,46 @@ def test_long_lines_have_no_dots_unless_asked() -> None:
     chart = line_chart([Line("KPI", points), Line("Asked", points, dots=True)], [str(i) for i in range(60)])
 
     assert [len(line.dots) for line in chart.lines] == [0, 60]
+
+
+def test_a_chart_also_comes_drawn_for_a_phone_and_for_a_wide_screen() -> None:
+    weeks = [f"2026-W{i:02d}" for i in range(1, 31)]
+    lines = [
+        Line("Weekly value", [(i, 10.0 + i % 3) for i in range(30)]),
+        Line("Target", [(0, 9.0), (29, 9.0)], "target"),
+    ]
+
+    chart = line_chart(lines, weeks)
+
+    assert chart.compact is not None
+    assert chart.large is not None
+    assert (chart.compact.width, chart.width, chart.large.width) == (360, 640, 1040)
+    # narrower in units, fewer period labels; the same lines and legend at every size
+    assert len(chart.compact.x_ticks) < len(chart.x_ticks) < len(chart.large.x_ticks)
+    for drawing in (chart.compact, chart.large):
+        assert [line.label for line in drawing.lines] == [line.label for line in chart.lines]
+        assert drawing.legend == chart.legend
+        assert drawing.x_ticks[-1].label == "2026-W30"
+
+
+def test_a_chart_drawn_as_narrow_as_a_phone_has_no_twins() -> None:
+    chart = line_chart([Line("KPI", [(0, 1.0), (1, 2.0)])], ["a", "b"], width=360)
+
+    assert chart.compact is None
+    assert chart.large is None
+
+
+def test_the_last_label_never_touches_the_one_before_on_the_drawing() -> None:
+    days = (
+        [f"{day:02d} Oct" for day in range(1, 32)] + [f"{day:02d} Nov" for day in range(1, 31)] + ["01 Dec", "02 Dec"]
+    )
+
+    chart = line_chart([Line("Progress", [(i, float(i)) for i in range(len(days))])], days)
+
+    assert chart.compact is not None
+    assert chart.large is not None
+    for drawing in (chart.compact, chart, chart.large):
+        before, last = drawing.x_ticks[-2:]
+        assert last.label == "02 Dec"
+        # the last label is anchored at its end, the one before at its middle: about 7 units a character, and a gap
+        assert last.at - before.at >= 7 * (len(before.label) / 2 + len(last.label)) + 6

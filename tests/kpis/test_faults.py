@@ -142,6 +142,61 @@ def test_a_killed_worker_parent_is_recovered_by_the_sweep(start_worker: StartWor
     assert "lost its worker; sending it again" in second.log
 
 
+def _gone(pid: int, timeout: float = 10) -> bool:
+    """Whether process `pid` has ended (a zombie no one has reaped yet counts as ended) within `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            return True
+        if state in ("Z", "X"):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+# The broker hands an unacknowledged message out again this long after it was taken: above the hard time limit, as
+# the settings require, and short for the test (in production, the limit + 5 min).
+TIME_LIMIT, VISIBILITY_SECONDS = 20, 25
+
+
+@pytest.mark.parametrize(("stage", "seconds", "attempts"), [("copy", 60, 2), ("series", 12, 1)])
+def test_a_killed_worker_parent_alone_is_redelivered_by_the_broker_and_ends_as_a_clean_run(
+    start_worker: StartWorker, tmp_path: Path, stage: str, seconds: float, attempts: int
+) -> None:
+    # given a worker whose main process alone is killed (kill -9) while its child holds the import at `stage`
+    limits = {"CELERY_TASK_TIME_LIMIT": str(TIME_LIMIT), "CELERY_BROKER_VISIBILITY_TIMEOUT": str(VISIBILITY_SECONDS)}
+    first = start_worker(pool="prefork", env=_pause(tmp_path, stage, seconds) | limits)
+    batch = _enqueue(tmp_path, time_limit=TIME_LIMIT, soft_time_limit=TIME_LIMIT - 5)
+    first.wait_for_log(f"{faults.MARKER} {stage}")
+    taken = time.monotonic()
+    (child,) = first.children()
+    os.kill(first.process.pid, signal.SIGKILL)
+    first.process.wait()
+
+    # then the child goes with it (Celery asks the kernel for that), and nothing is half-written
+    assert _gone(child), f"the pool child {child} outlived its parent"
+    batch.refresh_from_db()
+    if stage == "copy":
+        assert batch.status == ImportBatch.Status.RUNNING
+        assert not Observation.objects.exists()
+    else:
+        assert batch.status == ImportBatch.Status.SUCCEEDED
+        assert batch.series_recomputed_at is None
+        assert _quarters() == {}
+
+    # when a new worker starts once the message's visibility timeout has passed, with no sweep running
+    time.sleep(max(0.0, taken + VISIBILITY_SECONDS + 1 - time.monotonic()))
+    second = start_worker(pool="prefork", env=limits)
+
+    # then the broker's redelivery alone finishes the batch as a clean run would have
+    batch = _finished(batch, second)
+    _assert_clean_run(batch, second)
+    assert batch.attempts == attempts
+    assert "lost its worker" not in second.log
+
+
 def test_a_short_time_limit_fails_the_batch_with_the_reason_and_writes_nothing(
     start_worker: StartWorker, tmp_path: Path
 ) -> None:

@@ -15,7 +15,7 @@ from django.db import OperationalError
 from config.celery import app as celery_app
 from kpis import tasks
 from kpis.models import ImportBatch, Kpi, Observation, SeriesValue
-from kpis.services import imports
+from kpis.services import followups, imports
 from kpis.services.library import kpi_library_load
 
 pytestmark = pytest.mark.django_db
@@ -285,8 +285,8 @@ def test_the_series_task_hands_the_kpis_and_days_it_changed_to_the_key_results_a
         callback()
 
     # then
-    assert tasks.KEY_RESULTS_TASK not in {name for name, _ in started_before_commit}
-    assert (tasks.KEY_RESULTS_TASK, [kpi_ids, "2026-01-05", "2026-01-06"]) in started_tasks
+    assert followups.KEY_RESULTS_TASK not in {name for name, _ in started_before_commit}
+    assert (followups.KEY_RESULTS_TASK, [kpi_ids, "2026-01-05", "2026-01-06"]) in started_tasks
 
 
 def test_an_import_that_changed_nothing_recomputes_nothing_downstream(

@@ -23,6 +23,7 @@ from kpis import tasks
 from kpis.models import ImportBatch, Observation, SeriesValue
 from kpis.services.library import kpi_library_load
 from tests.factories import ImportBatchFactory
+from tests.okrs.factories import data_steward
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +47,7 @@ def _fresh_progress() -> Iterator[None]:
 @pytest.fixture
 def signed_in(client: Client) -> Client:
     kpi_library_load()
-    client.force_login(User.objects.create_user("analyst", password="x", first_name="Ana", last_name="Lyst"))
+    client.force_login(data_steward(first_name="Ana", last_name="Lyst"))
     return client
 
 

@@ -22,6 +22,24 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
 
 
+class PersonFactory(factory.django.DjangoModelFactory):
+    """A user's org role: `PersonFactory(user=user, org_role=Person.OrgRole.STEWARD)`."""
+
+    class Meta:
+        model = models.Person
+        django_get_or_create = ("user",)
+
+    user = factory.SubFactory(UserFactory)
+    org_role = models.Person.OrgRole.MEMBER
+
+
+def data_steward(username: str = "analyst", **fields: Any) -> User:
+    """A data steward: who may change the KPI library, KPI targets and data, and run imports."""
+    user = UserFactory(username=username, **fields)
+    PersonFactory(user=user, org_role=models.Person.OrgRole.STEWARD)
+    return user
+
+
 class TeamFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.Team

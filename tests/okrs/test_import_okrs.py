@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from kpis.models import Kpi
 from kpis.services.library import kpi_library_load
 from okrs.models import Guardrail, Initiative, KeyResult, Objective
-from tests.okrs.factories import TeamFactory, UserFactory, quarter, series
+from tests.okrs.factories import MembershipFactory, TeamFactory, UserFactory, quarter, series
 
 pytestmark = pytest.mark.django_db
 
@@ -59,8 +59,8 @@ SEEDS_CSV = (
 @pytest.fixture
 def setup() -> None:
     kpi_library_load()
-    TeamFactory(name="Tier 1")
-    UserFactory(username="alice")
+    # alice owns Tier 1's objective and initiatives: she is in the team.
+    MembershipFactory(team=TeamFactory(name="Tier 1"), user=UserFactory(username="alice"))
 
 
 def _write(tmp_path: Path, name: str, text: str) -> Path:

@@ -9,10 +9,10 @@ from django.core.management import call_command
 
 from kpis.models import Dimension
 from okrs.models import KeyResult, ProgressSnapshot, Status
-from okrs.selectors import objective_progress
+from okrs.scorecard.selector import objective_summary
 from okrs.services.demo import seeds_objective_upsert
 from okrs.services.recompute import key_results_recompute_for_kpis, progress_snapshots_rebuild_for
-from tests.okrs.factories import TeamFactory, UserFactory, quarter
+from tests.okrs.factories import MembershipFactory, TeamFactory, quarter
 from tests.okrs.helpers import day_row, measurements_import
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +36,10 @@ def test_the_seeds_example_is_computed_from_an_imported_file(tmp_path: Path) -> 
     change = measurements_import(tmp_path, _last_quarter_and_this_one())
     team = TeamFactory(name="Tier 1")
     objective = seeds_objective_upsert(
-        team=team, owner=UserFactory(), period=quarter("2026-Q1"), dimension=Dimension.objects.get(key="team")
+        team=team,
+        owner=MembershipFactory(team=team).user,
+        period=quarter("2026-Q1"),
+        dimension=Dimension.objects.get(key="team"),
     )
 
     # when the import's change reaches the OKR engine
@@ -59,7 +62,7 @@ def test_the_seeds_example_is_computed_from_an_imported_file(tmp_path: Path) -> 
     assert kr3.progress == pytest.approx(50.0)
     assert not kr3.guardrail_breached
     assert {kr.status for kr in (kr1, kr2, kr3)} == {Status.ON_TRACK}
-    assert objective_progress(objective=objective) == pytest.approx(50.0)
+    assert objective_summary(objective).progress == pytest.approx(50.0)
     # and the history from the first day with data is rebuilt
     assert result.history_from == date(2025, 12, 1)
     progress_snapshots_rebuild_for(key_result_ids=result.recomputed, first_day=result.history_from, last_day=TODAY)
@@ -69,9 +72,10 @@ def test_the_seeds_example_is_computed_from_an_imported_file(tmp_path: Path) -> 
 def test_quality_falling_under_the_guardrail_marks_the_call_duration_key_result(tmp_path: Path) -> None:
     # given the same quarter, but CSAT this quarter at 80 %
     change = measurements_import(tmp_path, _last_quarter_and_this_one(csat_now=(300, 220)))
+    team = TeamFactory(name="Tier 1")
     objective = seeds_objective_upsert(
-        team=TeamFactory(name="Tier 1"),
-        owner=UserFactory(),
+        team=team,
+        owner=MembershipFactory(team=team).user,
         period=quarter("2026-Q1"),
         dimension=Dimension.objects.get(key="team"),
     )
@@ -93,9 +97,10 @@ def test_quality_falling_under_the_guardrail_marks_the_call_duration_key_result(
 
 def test_loading_the_seeds_example_twice_changes_nothing(tmp_path: Path) -> None:
     measurements_import(tmp_path, _last_quarter_and_this_one())
+    team = TeamFactory(name="Tier 1")
     arguments = {
-        "team": TeamFactory(name="Tier 1"),
-        "owner": UserFactory(),
+        "team": team,
+        "owner": MembershipFactory(team=team).user,
         "period": quarter("2026-Q1"),
         "dimension": Dimension.objects.get(key="team"),
     }
@@ -113,7 +118,10 @@ def test_the_import_command_brings_the_key_results_up_to_date(tmp_path: Path) ->
     measurements_import(tmp_path, _last_quarter_and_this_one()[:1], name="last-quarter.csv")
     team = TeamFactory(name="Tier 1")
     objective = seeds_objective_upsert(
-        team=team, owner=UserFactory(), period=quarter("2026-Q1"), dimension=Dimension.objects.get(key="team")
+        team=team,
+        owner=MembershipFactory(team=team).user,
+        period=quarter("2026-Q1"),
+        dimension=Dimension.objects.get(key="team"),
     )
     path = tmp_path / "this-quarter.csv"
     path.write_text(

@@ -8,7 +8,8 @@ from django.db import IntegrityError
 
 from kpis.models import Direction
 from okrs.models import CheckIn, Guardrail, KeyResult, Objective, Status
-from okrs.selectors import check_ins_for_key_result, objective_progress, objectives_for_user, team_progress
+from okrs.scorecard.selector import objective_summary, rollup
+from okrs.selectors import check_ins_for_key_result, objectives_for_user
 from okrs.services.activity import check_in_create, initiative_create, initiative_update
 from okrs.services.objectives import (
     guardrail_create,
@@ -274,8 +275,9 @@ def test_objective_progress_is_the_weighted_mean_of_its_key_results() -> None:
     KeyResultFactory(objective=objective, progress=100.0, weight=3)
     KeyResultFactory(objective=objective, progress=None, weight=5)
 
-    assert objective_progress(objective=objective) == pytest.approx(87.5)
-    assert team_progress(team=objective.team, period=objective.period) == pytest.approx(87.5)
+    assert objective_summary(objective).progress == pytest.approx(87.5)
+    team_objectives = Objective.objects.for_team(objective.team).for_period(objective.period)
+    assert rollup([objective_summary(o) for o in team_objectives]).progress == pytest.approx(87.5)
 
 
 def test_a_user_sees_the_objectives_of_their_teams_only() -> None:

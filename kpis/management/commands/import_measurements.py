@@ -1,4 +1,4 @@
-"""`python manage.py import_measurements PATH [--dry-run] [--sheet NAME]`: import a file in the foreground."""
+"""`python manage.py import_measurements PATH [--dry-run] [--sheet NAME] [--replace] [--as USERNAME]`: import now."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from typing import Any
 import kombu.exceptions
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from config.audit import acting_as, command_actor
 from kpis.models import ImportBatch
+from kpis.services.followups import key_results_enqueue
 from kpis.services.imports import import_batch_create, import_batch_process, import_batch_series_recompute
-from kpis.tasks import key_results_enqueue
 
 
 class Command(BaseCommand):
@@ -20,13 +21,36 @@ class Command(BaseCommand):
         parser.add_argument("path", type=Path, help="CSV (UTF-8, comma or semicolon) or XLSX file")
         parser.add_argument("--dry-run", action="store_true", help="check the file and count changes, write nothing")
         parser.add_argument("--sheet", default="", help="the sheet to read, in a workbook with several data sheets")
+        parser.add_argument(
+            "--replace",
+            action="store_true",
+            help="for the file's measures and days, delete the cells stored at another set of dimensions",
+        )
+        parser.add_argument("--as", dest="username", help="the account the import is recorded for (default: none)")
 
-    def handle(self, *args: Any, path: Path, dry_run: bool, sheet: str, **options: Any) -> None:
+    def handle(
+        self,
+        *args: Any,
+        path: Path,
+        dry_run: bool,
+        sheet: str,
+        replace: bool = False,
+        username: str | None = None,
+        **options: Any,
+    ) -> None:
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
-        batch = import_batch_create(
-            path_or_file=path, filename=path.name, source=ImportBatch.Source.COMMAND, dry_run=dry_run, sheet=sheet
-        )
+        user = command_actor(username)
+        with acting_as(user):
+            batch = import_batch_create(
+                path_or_file=path,
+                filename=path.name,
+                source=ImportBatch.Source.COMMAND,
+                created_by=user,
+                dry_run=dry_run,
+                sheet=sheet,
+                replace=replace,
+            )
         batch = import_batch_process(batch=batch)
         if batch.status == ImportBatch.Status.FAILED:
             for error in batch.errors:
@@ -35,6 +59,7 @@ class Command(BaseCommand):
         summary = (
             f"{path.name} ({batch.file_format}): {batch.rows_read} rows read, {batch.cells_inserted} cells inserted, "
             f"{batch.cells_updated} updated, {batch.cells_unchanged} unchanged"
+            + (f", {batch.cells_replaced} stored at other dimensions replaced" if batch.cells_replaced else "")
         )
         if dry_run:
             self.stdout.write(f"Dry run, nothing written. {summary}")

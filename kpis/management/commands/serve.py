@@ -28,7 +28,8 @@ from config.env import env_int, env_str
 
 ADMIN_USERNAME = "admin"
 _STOP_GRACE_SECONDS = 15
-_WEB_START_SECONDS = 30
+# How long the web server may take to listen: Django's start-up on a loaded or slow machine can take a minute.
+_WEB_START_SECONDS = 120
 
 
 @dataclass(frozen=True)
@@ -185,12 +186,16 @@ class Command(BaseCommand):
     def _wait_for_web(
         self, host: str, port: int, children: dict[str, subprocess.Popen[bytes]]
     ) -> tuple[str, int] | None:
-        deadline = time.monotonic() + _WEB_START_SECONDS
+        seconds = env_int("SERVE_WEB_START_SECONDS", _WEB_START_SECONDS, minimum=1)
+        deadline = time.monotonic() + seconds
         while not _port_open(host, port):
             if (died := self._first_dead(children)) is not None:
                 return died
             if time.monotonic() > deadline:
-                return ("web", -1)
+                raise CommandError(
+                    f"The web server did not listen on {host}:{port} within {seconds} s; stopped the others. "
+                    "On a slow machine set SERVE_WEB_START_SECONDS higher."
+                )
             time.sleep(0.2)
         return None
 

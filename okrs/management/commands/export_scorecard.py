@@ -16,8 +16,8 @@ from kpis.periods import parse_label
 from kpis.services.calendar import period_for
 from okrs.exports.document import document_from
 from okrs.exports.formats import FORMATS
+from okrs.models import Team
 from okrs.scorecard import scorecard_for
-from okrs.selectors import teams_for_user
 
 
 def _day(value: str) -> dt.date:
@@ -52,7 +52,7 @@ class Command(BaseCommand):
         user = self._user(options["user"])
         team = None
         if options["team"] is not None:
-            team = teams_for_user(user=user).filter(name=options["team"]).first()
+            team = Team.objects.visible_to(user).filter(name=options["team"]).first()
             if team is None:
                 raise CommandError(f"No team named {options['team']!r} that {user.get_username()} can see.")
         output = Path(options["output"])

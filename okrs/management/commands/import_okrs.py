@@ -1,4 +1,4 @@
-"""`python manage.py import_okrs PATH`: load objectives, key results and initiatives from a YAML or CSV file."""
+"""`python manage.py import_okrs PATH [--as USERNAME]`: load objectives, key results and initiatives from a file."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from config.audit import acting_as, command_actor
 from okrs.okr_file import OkrFileError
 from okrs.services.okr_import import okrs_import
 
@@ -16,8 +17,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", type=Path, help=".yaml/.yml or .csv file")
+        parser.add_argument("--as", dest="username", help="the account the changes are recorded for (default: none)")
 
-    def handle(self, *args: Any, path: Path, **options: Any) -> None:
+    def handle(self, *args: Any, path: Path, username: str | None = None, **options: Any) -> None:
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
         try:
@@ -25,7 +27,8 @@ class Command(BaseCommand):
         except UnicodeDecodeError as error:
             raise CommandError(f"{path.name}: not UTF-8 text ({error.reason} at byte {error.start})") from None
         try:
-            summary = okrs_import(text=text, filename=path.name)
+            with acting_as(command_actor(username)):
+                summary = okrs_import(text=text, filename=path.name)
         except OkrFileError as error:
             for line, message in error.errors:
                 self.stderr.write(f"{path.name}, line {line}: {message}")

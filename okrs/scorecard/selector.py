@@ -1,5 +1,6 @@
-"""Reads for the dashboard and the scorecard, as plain dataclasses the pages and the exports (CSV now, XLSX and PDF
-later) share: what a period looks like for the teams a user can see, in a fixed number of queries.
+"""The one selector of the dashboard and the scorecard: summaries, roll-ups and the alignment tree, as plain
+dataclasses the pages and the exports (okrs.exports) share: what a period looks like for the teams a user
+can see, in a fixed number of queries. The roll-up formula lives here and nowhere else.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q
 
@@ -18,8 +18,9 @@ from kpis.models import Dimension, Direction, Kpi, KpiTarget, Period, SeriesValu
 from kpis.status import Rag, Range, target_range, target_status, threshold_status
 from okrs import progress
 from okrs.as_of import effective_as_of, is_past, key_results_as_of, kpi_values_as_of
-from okrs.models import Guardrail, KeyResult, Objective, Status, Team
-from okrs.selectors import objectives_for_user, teams_for_user
+from okrs.calendar import fiscal_start
+from okrs.models import Guardrail, KeyResult, Objective, ProgressSnapshot, Status, Team
+from okrs.selectors import objectives_for_user
 
 # How many periods of the scorecard's grain its trend sparklines cover, the scorecard's own period last.
 TREND_PERIODS = 8
@@ -105,7 +106,7 @@ def objective_summary_for(*, user: User | AnonymousUser, pk: int) -> ObjectiveSu
 
 def periods_with_objectives(*, user: User | AnonymousUser, period: Period) -> list[Period]:
     """The periods of `period`'s grain in which the user's teams have objectives, and `period` itself, in order."""
-    visible = Objective.objects.filter(team__in=teams_for_user(user=user)).values("period_id")
+    visible = Objective.objects.visible_to(user).values("period_id")
     found = {p.pk: p for p in Period.objects.filter(grain=period.grain, pk__in=visible)}
     found.setdefault(period.pk, period)
     return sorted(found.values(), key=lambda p: p.start)
@@ -128,7 +129,7 @@ class Rollup:
 def rollup(summaries: Sequence[ObjectiveSummary]) -> Rollup:
     """Draft objectives count but do not move the progress: they are not being worked on yet."""
     statuses = [kr.status for s in summaries for kr in s.key_results]
-    active = [s for s in summaries if s.objective.state == Objective.State.ACTIVE]
+    active = [s for s in summaries if s.objective.is_active]
     return Rollup(
         objectives=len(summaries),
         key_results=len(statuses),
@@ -302,23 +303,15 @@ def _key_result_target(key_result: KeyResult) -> _Target | None:
     """What a key result asks of its KPI by the period's end, as a target the red/amber/green status reads.
 
     Amber spans the way from the baseline to the target: a KPI at or past its baseline but short of the target is
-    amber, one worse than its baseline is red. A threshold has no baseline, so it is green or red.
+    amber, one worse than its baseline is red. The kind says which range that is (okrs.kinds).
     """
-    direction = key_result.effective_direction
-    if key_result.kind == KeyResult.Kind.KPI_THRESHOLD:
-        mode = key_result.threshold_mode
-        if mode == KeyResult.ThresholdMode.WITHIN:
-            return _Target(None, key_result.band_min, key_result.band_max, "band", 0, "key result")
-        direction = Direction.LOWER if mode == KeyResult.ThresholdMode.BELOW else Direction.HIGHER
-        tolerance = 0.0
-    elif key_result.baseline_value is not None and key_result.target_value is not None:
-        tolerance = abs(key_result.target_value - key_result.baseline_value)
-    else:
-        tolerance = 0.0
-    if key_result.target_value is None:
+    asked = key_result.kind_rules.target_range(key_result)
+    if asked is None:
         return None
-    met = target_range(direction=direction, value=key_result.target_value, band=Range())
-    return _Target(key_result.target_value, met.low, met.high, direction, tolerance, "key result")
+    if asked.value is None:
+        return _Target(None, asked.low, asked.high, asked.direction, asked.tolerance, "key result")
+    met = target_range(direction=asked.direction, value=asked.value, band=Range())
+    return _Target(asked.value, met.low, met.high, asked.direction, asked.tolerance, "key result")
 
 
 def _kpi_target(target: KpiTarget) -> _Target:
@@ -327,10 +320,9 @@ def _kpi_target(target: KpiTarget) -> _Target:
 
 
 def _trend_spans(period: Period) -> list[periods.Span]:
-    span = periods.Span(period.start, period.end, periods.Grain(period.grain), period.label)
-    spans = [span]
+    spans = [period.span]
     for _ in range(TREND_PERIODS - 1):
-        spans.insert(0, periods.preceding(spans[0], settings.FISCAL_YEAR_START_MONTH))
+        spans.insert(0, periods.preceding(spans[0], fiscal_start()))
     return spans
 
 
@@ -447,4 +439,76 @@ def _line(
         previous=trend[-2],
         trend_labels=[span.label for span in spans],
         trend=trend,
+    )
+
+
+@dataclass(frozen=True)
+class HistoryPoint:
+    day: date
+    progress: float | None
+    expected: float | None
+
+
+@dataclass(frozen=True)
+class ObjectivePage:
+    """One objective with what it aligns to, what aligns to it (across teams) and its progress day by day."""
+
+    summary: ObjectiveSummary
+    parent: ObjectiveSummary | None
+    parent_key_result: KeyResult | None  # the parent's key result this objective supports, if it aligns to one
+    subtree: AlignmentNode
+    history: list[HistoryPoint]
+
+    @property
+    def children(self) -> list[AlignmentNode]:
+        return self.subtree.children
+
+
+def _objective_history(summary: ObjectiveSummary) -> list[HistoryPoint]:
+    """The objective's progress and pace on each day its key results were snapshotted: the same weighted means as
+    its summary, over the snapshots, in one query."""
+    weights = {kr.pk: kr.weight for kr in summary.key_results}
+    rows = ProgressSnapshot.objects.filter(key_result_id__in=weights).order_by("day")
+    by_day: dict[date, list[tuple[float | None, float | None, float]]] = {}
+    for day, kr_id, measured, expected in rows.values_list("day", "key_result_id", "progress", "expected"):
+        by_day.setdefault(day, []).append((measured, expected, weights[kr_id]))
+    return [
+        HistoryPoint(
+            day,
+            progress.weighted_mean((p, w) for p, _, w in items),
+            progress.weighted_mean((e, w) for p, e, w in items if p is not None),
+        )
+        for day, items in by_day.items()
+    ]
+
+
+def objective_page(*, user: User | AnonymousUser, pk: int) -> ObjectivePage | None:
+    """The objective page's reads; None when the objective does not exist or lies outside the user's teams.
+
+    Descendants are read a generation per query, whatever their teams or periods, as far as the user can see them.
+    """
+    visible = objectives_for_user(user=user)
+    found = _summaries(visible.filter(pk=pk))
+    if not found:
+        return None
+    summary = found[0]
+    objective = summary.objective
+    parent_key_result = None
+    parent_id = objective.parent_objective_id
+    if objective.parent_key_result_id is not None:
+        parent_key_result = KeyResult.objects.filter(
+            pk=objective.parent_key_result_id, objective__in=visible.values("pk")
+        ).first()
+        parent_id = parent_key_result.objective_id if parent_key_result is not None else None
+    parents = _summaries(visible.filter(pk=parent_id)) if parent_id is not None else []
+    family, generation, seen = [summary], [summary], {objective.pk}
+    while generation:
+        ids = [s.objective.pk for s in generation]
+        below = visible.filter(Q(parent_objective_id__in=ids) | Q(parent_key_result__objective_id__in=ids))
+        generation = _summaries(below.exclude(pk__in=seen).order_by("team__name", "title", "pk"))
+        seen.update(s.objective.pk for s in generation)
+        family.extend(generation)
+    subtree = next(node for node in alignment_tree(family) if node.summary is summary)
+    return ObjectivePage(
+        summary, parents[0] if parents else None, parent_key_result, subtree, _objective_history(summary)
     )

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("okrs", "0004_superusers_are_org_admins"),
+        ("okrs", "0008_webhooks"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

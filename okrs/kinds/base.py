@@ -1,0 +1,230 @@
+"""What a kind of key result is: the one place where behaviour differs between kinds.
+
+A kind owns the fields it reads, how they are validated, whether it reads a series baseline, how its progress and
+expected pace are computed, which points its forecast reads, the target range the scorecard shows, and the words for
+what it asks for. Everything else (models, forms, services, evaluation, scorecard, templates, the OKR file) asks the
+kind of a key result (`okrs.kinds.kind_of`) instead of comparing kind values. Adding a kind is one module here and
+one line in the registry (okrs/kinds/__init__.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, ClassVar
+
+from django.db.models import CheckConstraint, Q
+from django.template.defaultfilters import floatformat
+
+from kpis.formatting import chart_format, formatter
+from kpis.models import Direction
+from okrs import progress
+
+if TYPE_CHECKING:
+    from okrs.models import KeyResult
+    from okrs.services.evaluation import Reading
+
+Formatter = Callable[[float | None], str]
+EN_DASH, MINUS = "\u2013", "\u2212"
+SEGMENT_FIELDS = ("kpi", "dimension", "member")
+
+
+def formatter_of(key_result: KeyResult) -> Formatter:
+    """Numbers of a key result as people read them: by its KPI's unit, or as typed for a manual number."""
+    kpi = key_result.kpi
+    return formatter(kpi.unit, kpi.decimals) if kpi is not None else formatter(None)
+
+
+def chart_format_of(key_result: KeyResult) -> str:
+    kpi = key_result.kpi
+    return chart_format(kpi.unit, kpi.decimals) if kpi is not None else chart_format(None)
+
+
+def signed_percent(change: float) -> str:
+    """A change in percent with a true minus sign, as people write it."""
+    sign = MINUS if change < 0 else "+"
+    return f"{sign}{abs(change):g}\u00a0%"
+
+
+@dataclass(frozen=True)
+class Stat:
+    """One figure of the key-result page's summary: a label, the value and a line of detail."""
+
+    label: str
+    value: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class TargetRange:
+    """What a key result asks of its KPI by the period's end, as the scorecard's red/amber/green reads it."""
+
+    value: float | None
+    low: float | None
+    high: float | None
+    direction: str  # higher, lower or band
+    tolerance: float
+
+
+@dataclass(frozen=True)
+class ReferenceLine:
+    """A horizontal line on the key result's chart: its baseline, target or band."""
+
+    label: str
+    value: float | None
+    style: str
+
+
+class Kind:
+    """The behaviour shared by kinds that move a number from a baseline to a target; subclasses override."""
+
+    value: ClassVar[str]
+    name: ClassVar[str]  # the member name of KeyResult.Kind, e.g. KPI_FROM_TO
+    label: ClassVar[str]  # the model's choice label
+    form_label: ClassVar[str]  # the planning form's choice label
+    short: ClassVar[str]  # the few words of a table cell
+    reads_kpi: ClassVar[bool] = True
+    # The planning form's fields for this kind, in order; the form shows and keeps only these.
+    form_fields: ClassVar[tuple[str, ...]] = ()
+    # Labels and help texts this kind gives to shared form fields.
+    field_labels: ClassVar[dict[str, tuple[str, str]]] = {}
+    # A moving target has a pace line: where the value should be on each day to reach the target on time.
+    paced: ClassVar[bool] = True
+    charted: ClassVar[bool] = True
+    # Whether a trend over the period's values forecasts where it ends (a milestone is done or not).
+    forecasts: ClassVar[bool] = True
+    # The check-in form's field for a value ("value" or "done"); None when the KPI gives the value.
+    check_in_field: ClassVar[str | None] = None
+    # The value of a key result without data: None (no data yet) or a default such as "not done".
+    value_when_missing: ClassVar[float | None] = None
+    # Reads its baseline from the series whatever the key result's baseline source says.
+    always_series: ClassVar[bool] = False
+    # Computes its target from the baseline read (see `derived_target`) rather than taking a typed one.
+    derives_target: ClassVar[bool] = False
+
+    def __str__(self) -> str:
+        return self.value
+
+    # Fields and validation
+
+    def shown_fields(self, raw: Callable[[str], str]) -> list[str]:
+        """The form's fields given the raw values typed so far (a mode or a source can swap fields)."""
+        return list(self.form_fields)
+
+    def errors(self, key_result: KeyResult) -> dict[str, str]:
+        """What is wrong with the key result's fields for this kind, by field."""
+        return {}
+
+    def db_constraint(self) -> CheckConstraint | None:
+        """The database's own guard for the fields this kind needs."""
+        return None
+
+    def settle_sources(self, key_result: KeyResult) -> None:
+        """Set where the baseline and target come from when the kind decides it (a person cannot)."""
+
+    def reads_series_baseline(self, key_result: KeyResult) -> bool:
+        return False
+
+    def derived_target(self, key_result: KeyResult) -> float | None:
+        """The target computed from the baseline read, for a kind that `derives_target`."""
+        return key_result.target_value
+
+    def implied_direction(self, key_result: KeyResult) -> str:
+        """The direction when neither the key result nor its KPI says: the way the target lies."""
+        baseline, target = key_result.baseline_value, key_result.target_value
+        if baseline is not None and target is not None and target < baseline:
+            return Direction.LOWER
+        return Direction.HIGHER
+
+    def check_in_errors(self, key_result: KeyResult, value: float | None) -> dict[str, str]:
+        if value is not None:
+            return {"value": "This key result follows its KPI; a check-in gives confidence and a comment, not a value."}
+        return {}
+
+    # Evaluation
+
+    def progress(self, key_result: KeyResult, value: float | None) -> progress.Progress | None:
+        return progress.progress(
+            key_result.baseline_value,
+            key_result.target_value,
+            value,
+            progress.Direction(key_result.effective_direction),
+        )
+
+    def expected(self, key_result: KeyResult, start: date, end: date, day: date) -> float:
+        """The progress the pace calls for on `day` of the period [start, end)."""
+        return progress.expected(start, end, day)
+
+    def target_range(self, key_result: KeyResult) -> TargetRange | None:
+        direction = key_result.effective_direction
+        baseline, target = key_result.baseline_value, key_result.target_value
+        if target is None:
+            return None
+        tolerance = abs(target - baseline) if baseline is not None else 0.0
+        return TargetRange(target, None, None, direction, tolerance)
+
+    # Words
+
+    def asks(self, key_result: KeyResult, fmt: Formatter, baseline_label: str | None = None) -> str:
+        """The sentence of what the key result asks for, e.g. `12.5 % (2026-Q2) → 10.0 %`."""
+        source = f" ({baseline_label})" if baseline_label else ""
+        return f"{fmt(key_result.baseline_value)}{source} → {fmt(key_result.target_value)}"
+
+    def target_text(self, key_result: KeyResult, fmt: Formatter) -> str:
+        """The target in a table cell: `10.0 %`, `≥ 85.0 %`, a band as two values."""
+        return fmt(key_result.target_value)
+
+    def value_text(self, value: float | None, fmt: Formatter) -> str:
+        return fmt(value)
+
+    def check_in_text(self, value: float) -> str:
+        return f"value {floatformat(value, -2)}"
+
+    def standing(self, key_result: KeyResult, reading: Reading, fmt: Formatter) -> str:
+        """Where the key result stands today, in a sentence."""
+        if reading.value is None:
+            return f"{key_result.objective.period.label}: no data yet."
+        beyond = f", {reading.over_achievement:.0f} points beyond" if reading.over_achievement else ""
+        return f"Currently {fmt(reading.value)}, {reading.progress or 0:.0f} % of the way{beyond}."
+
+    def stats(self, key_result: KeyResult, fmt: Formatter, last_day: date) -> list[Stat]:
+        """The key-result page's figures."""
+        current_detail = f"{key_result.objective.period.label} so far" if key_result.kpi_id else "latest check-in"
+        if key_result.baseline_source == "series":
+            read_from = key_result.baseline_read_from.label if key_result.baseline_read_from else "the previous period"
+            baseline_detail = f"read from {read_from}"
+        else:
+            baseline_detail = "typed in"
+        return [
+            Stat("Current", fmt(key_result.current_value), current_detail),
+            *self.target_stats(key_result, fmt, baseline_detail),
+            Stat("Forecast", fmt(key_result.forecast), f"at {last_day.day} {last_day:%b}, on the weekly trend"),
+        ]
+
+    def target_stats(self, key_result: KeyResult, fmt: Formatter, baseline_detail: str) -> list[Stat]:
+        return [
+            Stat("Baseline", fmt(key_result.baseline_value), baseline_detail),
+            Stat("Target", fmt(key_result.target_value), "typed in"),
+        ]
+
+    def reference_lines(self, key_result: KeyResult, fmt: Formatter) -> list[ReferenceLine]:
+        lines = []
+        if key_result.baseline_value is not None:
+            lines.append(
+                ReferenceLine(f"Baseline {fmt(key_result.baseline_value)}", key_result.baseline_value, "baseline")
+            )
+        if key_result.target_value is not None:
+            lines.append(ReferenceLine(f"Target {fmt(key_result.target_value)}", key_result.target_value, "target"))
+        return lines
+
+
+def kpi_kind_constraint(kinds: Sequence[Kind]) -> CheckConstraint:
+    """KPI kinds read a KPI; the others read none and no segment."""
+    without = [kind.value for kind in kinds if not kind.reads_kpi]
+    with_kpi = [kind.value for kind in kinds if kind.reads_kpi]
+    return CheckConstraint(
+        condition=Q(kind__in=without, kpi__isnull=True, dimension__isnull=True)
+        | Q(kind__in=with_kpi, kpi__isnull=False),
+        name="key_result_kpi_iff_kpi_kind",
+    )

@@ -1,0 +1,242 @@
+"""In the browser: every main page at 1440 px and on a 390 px phone, on the demo data.
+
+Each page must fit the window (nothing wider than the document, no action out of reach or clipped), keep its
+chart labels readable and its legends labelled, and the navigation must open as a menu on the phone. Screenshots
+of every page at both widths go to test-artifacts/screenshots/ (phone-390-*.png, phone-1440-*.png): look at them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.contrib.auth.models import User
+from playwright.sync_api import Browser, Page, expect
+
+from kpis.models import ImportBatch, Kpi
+from okrs.api.services import access_token_create
+from okrs.models import KeyResult, Membership, Person, Team
+from tests.e2e.conftest import SCREENSHOTS, screenshot
+from tests.e2e.test_dashboard import load_demo
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+PHONE = {"width": 390, "height": 844}
+WIDE = {"width": 1440, "height": 900}
+NAV_LINKS = ["Dashboard", "Planning", "Scorecard", "KPIs", "Imports", "Teams", "People", "API tokens"]
+
+UPLOAD = (
+    "date,team,channel,total_contacts,escalated_contacts,first_contact_resolved\n"
+    "2026-01-05,Tier 1,phone,500,50,380\n"
+    "2026-01-05,Tier 2,email,1000,200,720\n"
+    "2026-01-06,Tier 1,phone,480,41,371\n"
+)
+
+# What a person could not reach on the page: a link, button or field outside the window, or cut off by a box that
+# hides its overflow. Anything inside a box that scrolls sideways is reachable by scrolling it.
+_UNREACHABLE = """
+() => {
+  const width = window.innerWidth;
+  const scrolls = (el) => ["auto", "scroll"].includes(getComputedStyle(el).overflowX);
+  const clips = (el) => ["hidden", "clip"].includes(getComputedStyle(el).overflowX);
+  const out = [];
+  for (const el of document.querySelectorAll("a[href], button, input:not([type=hidden]), select, textarea, summary")) {
+    const box = el.getBoundingClientRect();
+    if (!el.checkVisibility({ visibilityProperty: true })) continue;  // hidden, or inside a closed menu
+    let reachable = box.left >= -1 && box.right <= width + 1;
+    for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
+      if (scrolls(up)) { reachable = true; break; }
+      if (clips(up)) {
+        const frame = up.getBoundingClientRect();
+        if (box.left < frame.left - 1 || box.right > frame.right + 1) { reachable = false; break; }
+      }
+    }
+    if (!reachable) out.push(`${el.tagName.toLowerCase()} "${(el.textContent || el.name || "").trim().slice(0, 40)}"`);
+  }
+  return out;
+}
+"""
+
+# Chart axis labels drawn smaller than this (in CSS pixels, after the SVG is scaled) are unreadable on a phone.
+_SMALLEST_AXIS_LABEL = """
+() => Math.min(
+  ...[...document.querySelectorAll(".chart svg text.axis")]
+    .filter((text) => text.checkVisibility())
+    .map((text) => text.getBoundingClientRect().height),
+  99
+)
+"""
+
+# A legend key whose words are hidden or squeezed out: narrower than its swatch plus a few letters.
+_LOST_LEGEND_LABELS = """
+() => [...document.querySelectorAll(".legend .key")]
+  .filter((key) => key.textContent.trim() === "" || key.getBoundingClientRect().width < 24 + 30
+    || key.getBoundingClientRect().right > window.innerWidth + 1 || !key.checkVisibility())
+  .map((key) => key.textContent.trim())
+"""
+
+
+@pytest.fixture
+def site(user: User) -> dict[str, str]:
+    """The demo quarter seen by Lena, an org admin and editor in three teams, with an API token; page name → URL."""
+    Person.objects.create(user=user, org_role=Person.OrgRole.ADMIN)
+    load_demo(user)
+    access_token_create(user=user, name="Helpdesk nightly push", scopes=["read", "push"], expires_in_days=90)
+    key_result = KeyResult.objects.get(title__startswith="Decrease escalated", objective__team__name="Tier 1")
+    team = Team.objects.get(name="Tier 1")
+    return {
+        "dashboard": "/",
+        "planning": "/planning/",
+        "key-result": f"/key-results/{key_result.pk}/",
+        "key-result-edit": f"/planning/key-results/{key_result.pk}/edit/",
+        "objective-new": "/planning/objectives/new/",
+        "scorecard": "/scorecard/",
+        "kpi-library": "/kpis/",
+        "kpi": f"/kpis/{Kpi.objects.get(key='contact_escalation_rate').key}/",
+        "kpi-new": "/kpis/new/",
+        "imports": "/kpis/imports/",
+        "people": "/people/",
+        "person": f"/people/{user.pk}/",
+        "invite": "/people/invite/",
+        "teams": "/teams/",
+        "team": f"/teams/{team.pk}/",
+        "api-tokens": "/api/tokens/",
+        "password": "/accounts/password/",
+    }
+
+
+@pytest.fixture
+def phone_page(browser: Browser, live_server: object) -> Iterator[Page]:
+    """A fresh tab for the signed-out pages, so the sign-in page is seen as a visitor sees it."""
+    context = browser.new_context(base_url=str(live_server), viewport=PHONE)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def _upload_for_preview(page: Page) -> str:
+    """A file uploaded through the form, left in its preview; the preview page's URL."""
+    page.goto("/kpis/imports/")
+    page.get_by_label("Measurement file").set_input_files(
+        {"name": "helpdesk-january.csv", "mimeType": "text/csv", "buffer": UPLOAD.encode()}
+    )
+    page.get_by_role("button", name="Upload and preview").click()
+    expect(page.get_by_role("heading", name="Preview")).to_be_visible()
+    return f"/kpis/imports/{ImportBatch.objects.get(filename='helpdesk-january.csv').pk}/"
+
+
+def _problems(page: Page, name: str, width: int) -> list[str]:
+    """What is wrong with the page as it stands, in words; empty when it fits and every action is in reach."""
+    problems = []
+    document_width = page.evaluate("() => document.documentElement.scrollWidth")
+    if document_width > width:
+        problems.append(f"{name} at {width} px: the document is {document_width} px wide")
+    unreachable = page.evaluate(_UNREACHABLE)
+    if unreachable:
+        problems.append(f"{name} at {width} px: out of reach {unreachable}")
+    smallest = page.evaluate(_SMALLEST_AXIS_LABEL)
+    if smallest < 9:
+        problems.append(f"{name} at {width} px: chart labels {smallest:.1f} px tall")
+    lost = page.evaluate(_LOST_LEGEND_LABELS)
+    if lost:
+        problems.append(f"{name} at {width} px: legend keys without room for their labels {lost}")
+    return problems
+
+
+@pytest.mark.parametrize("viewport", [PHONE, WIDE], ids=["390", "1440"])
+def test_every_main_page_fits_the_window_with_every_action_in_reach(
+    signed_in: Page, site: dict[str, str], viewport: dict[str, int]
+) -> None:
+    page = signed_in
+    pages = {**site, "import-preview": _upload_for_preview(page)}
+    page.set_viewport_size(viewport)
+    width = viewport["width"]
+    problems: list[str] = []
+
+    for name, url in pages.items():
+        # when
+        answer = page.goto(url)
+
+        # then
+        assert answer is not None
+        assert answer.ok, f"{name}: {url} answered {answer.status}"
+        problems += _problems(page, name, width)
+        screenshot(page, f"phone-{width}-{name}")
+
+    print(f"screenshots in {SCREENSHOTS}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("viewport", [PHONE, WIDE], ids=["390", "1440"])
+def test_the_sign_in_page_fits_the_window(phone_page: Page, user: User, viewport: dict[str, int]) -> None:
+    page = phone_page
+    page.set_viewport_size(viewport)
+
+    page.goto("/accounts/login/")
+
+    expect(page.get_by_role("button", name="Sign in")).to_be_in_viewport()
+    assert _problems(page, "sign-in", viewport["width"]) == []
+    screenshot(page, f"phone-{viewport['width']}-sign-in")
+
+
+def test_on_a_phone_the_navigation_is_a_menu_that_opens_to_every_link(signed_in: Page, site: dict[str, str]) -> None:
+    page = signed_in
+    page.set_viewport_size(PHONE)
+    page.goto("/planning/")
+    menu = page.locator(".menu")
+
+    # closed, it is one button in the bar
+    toggle = page.locator(".menu > summary")
+    expect(toggle).to_be_visible()
+    expect(menu.get_by_role("link", name="Imports", exact=True)).to_be_hidden()
+
+    # when
+    toggle.click()
+
+    # then every link is there, whole and inside the window, and the current page is marked
+    for name in NAV_LINKS:
+        expect(menu.get_by_role("link", name=name, exact=True)).to_be_in_viewport(ratio=1)
+    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Planning")).to_have_attribute(
+        "aria-current", "page"
+    )
+    expect(page.get_by_role("button", name="Sign out")).to_be_in_viewport(ratio=1)
+    screenshot(page, "phone-390-menu-open", full_page=False)
+
+    # and a link in it goes where it says
+    menu.get_by_role("link", name="Imports", exact=True).click()
+    expect(page).to_have_url(site["imports"])
+    expect(toggle).to_be_visible()
+    expect(menu.get_by_role("link", name="Imports", exact=True)).to_be_hidden()
+
+
+def test_on_a_wide_screen_the_navigation_shows_every_link_without_a_menu(signed_in: Page, site: dict[str, str]) -> None:
+    page = signed_in
+    page.set_viewport_size(WIDE)
+
+    page.goto("/")
+
+    expect(page.locator(".menu > summary")).to_be_hidden()
+    menu = page.locator(".menu")
+    for name in NAV_LINKS:
+        expect(menu.get_by_role("link", name=name, exact=True)).to_be_in_viewport(ratio=1)
+    expect(page.get_by_role("button", name="Sign out")).to_be_in_viewport(ratio=1)
+
+
+@pytest.mark.parametrize("viewport", [PHONE, {"width": 820, "height": 1180}, WIDE], ids=["390", "820", "1440"])
+def test_every_key_result_on_the_planning_page_has_its_edit_link(
+    signed_in: Page, user: User, site: dict[str, str], viewport: dict[str, int]
+) -> None:
+    page = signed_in
+    own_teams = Membership.objects.filter(user=user).values("team")
+    page.set_viewport_size(viewport)
+
+    page.goto(site["planning"])
+
+    rows = page.locator(".plan-kr")
+    expect(rows).to_have_count(KeyResult.objects.filter(objective__team__in=own_teams).count())
+    for index in range(rows.count()):
+        edit = rows.nth(index).get_by_role("link", name="Edit")
+        edit.scroll_into_view_if_needed()
+        expect(edit).to_be_in_viewport(ratio=1)
+    rows.first.get_by_role("link", name="Edit").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Edit")
