@@ -7,7 +7,6 @@ from typing import Any
 import psycopg
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import User
 from django.test import Client
 
 from kpis.models import Dimension, ImportBatch, Measure, Observation, Segment, SegmentMember
