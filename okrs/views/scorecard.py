@@ -60,6 +60,7 @@ def scorecard_key_results(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "okrs/partials/scorecard_objective_rows.html", {"summary": summary, "compact": False})
 
 
+@require_GET
 def scorecard_csv(request: HttpRequest) -> HttpResponse:
     _, card = _scorecard(request)
     name = f"scorecard-{card.period.label}{'-' + card.team.name if card.team else ''}.csv"
