@@ -284,7 +284,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "okrs.key_results_recompute_all",
         "schedule": crontab(hour=23, minute=50),
     },
+    # Scheduled scorecards: every minute, the subscriptions whose time has come (each sent by a task of its own).
+    "okrs-scorecard-subscriptions-send-due": {"task": "okrs.scorecard_subscriptions_send_due", "schedule": 60.0},
 }
+
+# Scheduled scorecards. SITE_URL is where people reach the app, for the links in the e-mail; a delivery the mail
+# server refuses is tried SCORECARD_DELIVERY_ATTEMPTS times in all, SCORECARD_DELIVERY_RETRY_SECONDS apart.
+SITE_URL = env_str("SITE_URL", "http://localhost:8000")
+SCORECARD_DELIVERY_ATTEMPTS = env_int("SCORECARD_DELIVERY_ATTEMPTS", 3, minimum=1, maximum=20)
+SCORECARD_DELIVERY_RETRY_SECONDS = env_int("SCORECARD_DELIVERY_RETRY_SECONDS", 300, minimum=1)
 
 # Imports. A running import writes a heartbeat this often; one silent for IMPORT_STALE_SECONDS has lost its worker
 # and is sent again, at most IMPORT_MAX_ATTEMPTS times in all, then failed with the reason.
@@ -386,7 +394,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # Sign-ins, failed sign-ins, lock-outs and denied requests, one line each (config/security.py).
     # (django-axes' own lines would only repeat them.)
-    "loggers": {"pacer.security": {"level": "INFO"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "pacer.security": {"level": "INFO"},
+        "axes": {"level": "WARNING"},
+        # Scorecard PDFs: WeasyPrint logs every rendering step at INFO; only its warnings are worth a line.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # Audit history (docs/audit.md): django-simple-history records every change to definitions, targets, OKRs,

@@ -107,11 +107,11 @@ def audit_log(*, filters: AuditFilter) -> QuerySet[Any]:
         where &= Q(history_date__date__lte=filters.last_day)
     parts = [
         model.history.filter(where)  # type: ignore[attr-defined]
-        .annotate(audit_kind=Value(kind, output_field=CharField()))
+        .annotate(audit_kind=Value(object_type, output_field=CharField()))
         .values_list("audit_kind", "history_id", "history_date")
         .order_by()
-        for kind, model in KINDS.items()
-        if not filters.kind or filters.kind == kind
+        for object_type, model in KINDS.items()
+        if filters.kind in ("", object_type)
     ]
     first, *rest = parts
     return (first.union(*rest, all=True) if rest else first).order_by("-history_date", "-history_id")

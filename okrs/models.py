@@ -508,6 +508,63 @@ class Invitation(models.Model):
         return f"Invitation for {self.email}"
 
 
+class ScorecardSubscription(models.Model):
+    """A person's scorecard by e-mail: one team or all theirs, in a format, weekly or monthly at a time of day in
+    the org's time zone (settings.TIME_ZONE). Sent by okrs.tasks; the last attempt's outcome is kept to show."""
+
+    class Format(models.TextChoices):
+        PDF = "pdf", "PDF"
+        XLSX = "xlsx", "Excel (XLSX)"
+        PPTX = "pptx", "Slides (PPTX)"
+        CSV = "csv", "CSV"
+
+    class Frequency(models.TextChoices):
+        WEEKLY = "weekly", "Weekly"
+        MONTHLY = "monthly", "Monthly"
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, "Monday"
+        TUESDAY = 1, "Tuesday"
+        WEDNESDAY = 2, "Wednesday"
+        THURSDAY = 3, "Thursday"
+        FRIDAY = 4, "Friday"
+        SATURDAY = 5, "Saturday"
+        SUNDAY = 6, "Sunday"
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scorecard_subscriptions"
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="+", help_text="Blank: all my teams."
+    )
+    format = models.CharField(max_length=4, choices=Format.choices, default=Format.PDF)
+    frequency = models.CharField(max_length=7, choices=Frequency.choices, default=Frequency.WEEKLY)
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, null=True, blank=True)
+    day_of_month = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(28)], help_text="1 to 28"
+    )
+    time = models.TimeField(help_text="In the organisation's time zone.")
+    next_run_at = models.DateTimeField(db_index=True)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    failures = models.PositiveSmallIntegerField(default=0, help_text="Failed attempts since the last delivery.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["person", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(frequency="weekly", weekday__isnull=False, weekday__lte=6)
+                | Q(frequency="monthly", day_of_month__gte=1, day_of_month__lte=28),
+                name="scorecard_subscription_has_its_day",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} {self.frequency} {self.format}"
+
+
 # Accounts: deactivation and reactivation are recorded; the password hash and the sign-in time are not (sign-ins
 # have their own log, pacer.security).
 register(

@@ -6,10 +6,12 @@ from datetime import date, timedelta
 from functools import partial
 
 from celery import Task, shared_task
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from config.celery import RELIABLE_TASK, RETRIED_ERRORS
+from okrs.exports.delivery import ScorecardNotSent, scorecard_subscription_send, scorecard_subscriptions_due
 from okrs.models import KeyResult
 from okrs.services.recompute import (
     KeyResultBusy,
@@ -86,6 +88,23 @@ def key_results_recompute_all_task() -> None:
     result = key_results_recompute_all()
     progress_snapshots_write(day=timezone.localdate())
     _enqueue_busy(result.busy)
+
+
+@shared_task(name="okrs.scorecard_subscriptions_send_due", **RELIABLE_TASK)
+def scorecard_subscriptions_send_due_task() -> None:
+    """Celery beat, every minute: one task per subscription whose time has come."""
+    for subscription_id in scorecard_subscriptions_due(now=timezone.now()):
+        scorecard_subscription_send_task.delay(subscription_id=subscription_id)
+
+
+@shared_task(name="okrs.scorecard_subscription_send", bind=True, **RELIABLE_TASK)
+def scorecard_subscription_send_task(self: Task, subscription_id: int) -> None:
+    final_attempt = self.request.retries + 1 >= settings.SCORECARD_DELIVERY_ATTEMPTS
+    try:
+        scorecard_subscription_send(subscription_id=subscription_id, final_attempt=final_attempt)
+    except ScorecardNotSent as error:
+        if not final_attempt:
+            raise self.retry(exc=error, countdown=settings.SCORECARD_DELIVERY_RETRY_SECONDS) from None
 
 
 @shared_task(

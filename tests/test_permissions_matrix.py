@@ -9,6 +9,7 @@ Each request runs in a savepoint that is rolled back, so every person meets the 
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -32,7 +33,19 @@ from rest_framework.views import APIView
 from kpis.models import Dimension, ImportBatch, Kpi
 from kpis.services.library import kpi_library_load
 from okrs.api.services import access_token_create
-from okrs.models import CheckIn, Initiative, Invitation, KeyResult, Membership, Objective, Person, Team, Webhook
+from okrs.exports.delivery import scorecard_subscription_create
+from okrs.models import (
+    CheckIn,
+    Initiative,
+    Invitation,
+    KeyResult,
+    Membership,
+    Objective,
+    Person,
+    ScorecardSubscription,
+    Team,
+    Webhook,
+)
 from okrs.selectors_people import token_hash
 from okrs.services.webhooks import webhook_create
 from tests.factories import ImportBatchFactory
@@ -146,6 +159,7 @@ class World:
     viewer_membership: Membership
     token_id: int
     webhook: Webhook
+    subscription: ScorecardSubscription
     target: User  # the person the people pages act on
 
 
@@ -200,6 +214,15 @@ def world(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator
         token, _ = access_token_create(user=editor, name="matrix", scopes=["read"], expires_in_days=None)
         # Deliveries are sent once a transaction commits, and none here does; were one sent, it would go nowhere.
         webhook = webhook_create(url=WEBHOOK_URL, events=[Webhook.Event.CHECK_IN_ADDED], created_by=users["org admin"])
+        subscription = scorecard_subscription_create(
+            person=editor,
+            team=tier1,
+            format=ScorecardSubscription.Format.PDF,
+            frequency=ScorecardSubscription.Frequency.WEEKLY,
+            weekday=ScorecardSubscription.Weekday.MONDAY,
+            day_of_month=None,
+            at=datetime.time(8),
+        )
         sessions = {}
         for persona, user in users.items():
             if user is not None:
@@ -219,6 +242,7 @@ def world(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator
             viewer_membership=viewer_membership,
             token_id=token.pk,
             webhook=webhook,
+            subscription=subscription,
             target=users["no team"],  # type: ignore[arg-type]
         )
         transaction.set_rollback(True)
@@ -279,7 +303,10 @@ PATH_ARGUMENTS: dict[str, Kwargs] = {
     "api_initiative_detail": lambda w: {"pk": w.initiative.pk},
     "webhook_detail": lambda w: {"pk": w.webhook.pk},
     "webhook_toggle": lambda w: {"pk": w.webhook.pk},
+    "scorecard_subscription_delete": lambda w: {"pk": w.subscription.pk},
 }
+# What a URL's query string must say for an allowed GET to succeed.
+QUERY_STRINGS = {"scorecard_download": "?format=xlsx"}
 
 KPI_FORM = {
     "key": "contact_escalation_rate",
@@ -379,6 +406,13 @@ POST_DATA: dict[str, Data] = {
     },
     "api_check_in_list": lambda w: {"day": w.objective.period.start.isoformat(), "value": 7, "comment": "Going well"},
     "api_initiative_list": lambda w: {"title": "Shadow the seniors"},
+    "scorecard_subscriptions": lambda w: {
+        "team": "",
+        "format": "xlsx",
+        "frequency": "weekly",
+        "weekday": str(ScorecardSubscription.Weekday.FRIDAY.value),
+        "time": "07:30",
+    },
     "webhook_list": lambda w: {"url": WEBHOOK_URL, "events": [Webhook.Event.IMPORT_FINISHED], "description": "Chat"},
 }
 
@@ -426,7 +460,7 @@ def _path(route: Route, world: World) -> str:
     if route.name == "api_not_found":
         return "/api/nowhere/"
     kwargs = PATH_ARGUMENTS.get(route.name, lambda w: {})(world)
-    return reverse(route.name, kwargs=kwargs)
+    return reverse(route.name, kwargs=kwargs) + QUERY_STRINGS.get(route.name, "")
 
 
 def _takes_json(route: Route) -> bool:

@@ -1,5 +1,5 @@
 """The one selector of the dashboard and the scorecard: summaries, roll-ups and the alignment tree, as plain
-dataclasses the pages and the exports (okrs.scorecard.exports) share: what a period looks like for the teams a user
+dataclasses the pages and the exports (okrs.exports) share: what a period looks like for the teams a user
 can see, in a fixed number of queries. The roll-up formula lives here and nowhere else.
 """
 
@@ -17,6 +17,7 @@ from kpis import charts, periods
 from kpis.models import Dimension, Direction, Kpi, KpiTarget, Period, SeriesValue
 from kpis.status import Rag, Range, target_range, target_status, threshold_status
 from okrs import progress
+from okrs.as_of import effective_as_of, is_past, key_results_as_of, kpi_values_as_of
 from okrs.calendar import fiscal_start
 from okrs.models import Guardrail, KeyResult, Objective, ProgressSnapshot, Status, Team
 from okrs.selectors import objectives_for_user
@@ -272,6 +273,7 @@ class Scorecard:
     kpi_lines: list[KpiLine]
     objectives: list[ObjectiveSummary]
     rollup: Rollup
+    as_of: date | None = None  # the day the numbers stand on: today, the period's last day, or one chosen
 
     @property
     def team_groups(self) -> list[TeamGroup]:
@@ -351,9 +353,17 @@ def _in_scope(target: KpiTarget, teams: set[str], key_result_keys: set[LineKey])
     )
 
 
-def scorecard_for(*, user: User | AnonymousUser, period: Period, team: Team | None = None) -> Scorecard:
-    """The period's scorecard for one team, or for every team the user can see."""
+def scorecard_for(
+    *, user: User | AnonymousUser, period: Period, team: Team | None = None, as_of: date | None = None
+) -> Scorecard:
+    """The period's scorecard for one team, or for every team the user can see, as it stood on `as_of` (default:
+    today, or the last day of a finished period; see okrs.as_of)."""
     summaries = objectives_with_key_results(user=user, period=period, team=team)
+    day = effective_as_of(period, as_of)
+    past = is_past(period, day)
+    if past:
+        key_results_as_of([kr for s in summaries for kr in s.key_results], day)
+        summaries = [objective_summary(s.objective, s.breached_guardrails) for s in summaries]
     team_names = {s.objective.team.name for s in summaries} | ({team.name} if team else set())
     kpis: dict[int, Kpi] = {}
     dimensions: dict[int, Dimension] = {}
@@ -385,12 +395,17 @@ def scorecard_for(*, user: User | AnonymousUser, period: Period, team: Team | No
             targets[key] = _kpi_target(kpi_target)
     spans = _trend_spans(period)
     values = _series(key_result_keys, spans)
+    if past:
+        to_date = kpi_values_as_of(key_result_keys, kpis, dimensions, period=period, day=day)
+        values.update({(key, spans[-1].start): value for key, value in to_date.items()})
     lines = [
         _line(key, kpis[key[0]], dimensions.get(key[1] or 0), targets.get(key), spans, values)
         for key in key_result_keys
     ]
     lines.sort(key=lambda line: (line.kpi.category, line.kpi.name, line.dimension is not None, line.member))
-    return Scorecard(period=period, team=team, kpi_lines=lines, objectives=summaries, rollup=rollup(summaries))
+    return Scorecard(
+        period=period, team=team, kpi_lines=lines, objectives=summaries, rollup=rollup(summaries), as_of=day
+    )
 
 
 def _line(

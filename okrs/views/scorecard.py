@@ -1,4 +1,5 @@
-"""The scorecard: a period's KPIs against their targets, then its objectives; on the page and as a CSV download."""
+"""The scorecard: a period's KPIs against their targets, then its objectives, as they stood on a day (downloads of
+the same live in okrs.exports)."""
 
 from __future__ import annotations
 
@@ -6,12 +7,12 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_GET
 
 from okrs.calendar import chosen_period, neighbours
-from okrs.forms import PeriodTeamForm
-from okrs.scorecard.exports import scorecard_csv_text
+from okrs.exports.formats import FORMATS
+from okrs.forms import ScorecardFilterForm
 from okrs.scorecard.selector import (
     TREND_PERIODS,
     Scorecard,
@@ -22,11 +23,17 @@ from okrs.scorecard.selector import (
 from okrs.views.dashboard import INLINE_KEY_RESULTS_UP_TO
 
 
-def _scorecard(request: HttpRequest) -> tuple[PeriodTeamForm, Scorecard]:
-    form = PeriodTeamForm(request.GET, user=request.user)
+def _scorecard(request: HttpRequest) -> tuple[ScorecardFilterForm, Scorecard]:
+    form = ScorecardFilterForm(request.GET, user=request.user)
     form.is_valid()
     period = chosen_period(request.GET.get("period")).period
-    return form, scorecard_for(user=request.user, period=period, team=form.cleaned_data.get("team"))
+    team, as_of = form.cleaned_data.get("team"), form.cleaned_data.get("as_of")
+    return form, scorecard_for(user=request.user, period=period, team=team, as_of=as_of)
+
+
+def _downloads(query: str) -> list[tuple[str, str, str]]:
+    """Each export format's label, link (with the page's period, team and as-of) and file extension."""
+    return [(f.label, reverse(f"scorecard_{f.key}") + (f"?{query}" if query else ""), f.key) for f in FORMATS.values()]
 
 
 @require_GET
@@ -47,6 +54,7 @@ def scorecard(request: HttpRequest) -> HttpResponse:
         "quarters": periods_with_objectives(user=request.user, period=card.period),
         "query": request.GET.urlencode(),
         "compact": len(card.objectives) > INLINE_KEY_RESULTS_UP_TO,
+        "downloads": _downloads(request.GET.urlencode()),
     }
     return render(request, "okrs/scorecard.html", context)
 
@@ -60,19 +68,7 @@ def scorecard_key_results(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "okrs/partials/scorecard_objective_rows.html", {"summary": summary, "compact": False})
 
 
-@require_GET
-def scorecard_csv(request: HttpRequest) -> HttpResponse:
-    _, card = _scorecard(request)
-    name = f"scorecard-{card.period.label}{'-' + card.team.name if card.team else ''}.csv"
-    safe_name = "".join(c if c.isalnum() or c in "-_." else "-" for c in name)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{safe_name}"'
-    response.write(scorecard_csv_text(card))
-    return response
-
-
 urlpatterns: list[URLPattern] = [
     path("scorecard/", scorecard, name="scorecard"),
-    path("scorecard.csv", scorecard_csv, name="scorecard_csv"),
     path("scorecard/objectives/<int:pk>/", scorecard_key_results, name="scorecard_key_results"),
 ]

@@ -46,7 +46,7 @@ def user(transactional_db: None) -> User:
     lead = User.objects.create_user(
         "lead", email="lead@example.com", password=PASSWORD, first_name="Lena", last_name="Lead"
     )
-    Person.objects.create(user=lead, org_role=Person.OrgRole.STEWARD)
+    Person.objects.update_or_create(user=lead, defaults={"org_role": Person.OrgRole.STEWARD})
     return lead
 
 

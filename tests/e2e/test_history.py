@@ -31,7 +31,7 @@ WIDE = {"width": 1440, "height": 900}
 @pytest.fixture
 def admin(user: User) -> User:
     """Lena, an org admin (who may also undo imports) and an editor of Tier 1."""
-    Person.objects.create(user=user, org_role=Person.OrgRole.ADMIN)
+    Person.objects.update_or_create(user=user, defaults={"org_role": Person.OrgRole.ADMIN})
     MembershipFactory(user=user, team=TeamFactory(name="Tier 1"), role=Membership.Role.EDITOR)
     return user
 

@@ -106,11 +106,11 @@ def test_a_lead_creates_a_kpi_with_the_formula_checked_as_they_type(signed_in: P
     # a formula with a typo is refused as it is typed
     formula = page.locator("textarea[name=formula]")
     formula.press_sequentially("100 * escalated / total_contacts", delay=10)
-    expect(page.locator("#formula-check")).to_contain_text("Unknown measure: escalated.")
+    expect(page.locator("#formula-check")).to_contain_text("Unknown measure: escalated (at character 7)")
 
     # and on saving, inline
     page.get_by_role("button", name="Create KPI").click()
-    expect(page.locator(".field.has-error .field-error")).to_contain_text("Unknown measure: escalated.")
+    expect(page.locator(".field.has-error .field-error")).to_contain_text("Unknown measure: escalated (at character 7)")
     screenshot(page, "kpi-form-error")
     assert not Kpi.objects.filter(key="phone_escalations").exists()
 

@@ -36,7 +36,7 @@ def _sign_in(page: Page, username: str, password: str = PASSWORD) -> None:
 @pytest.fixture
 def teams(user: User) -> dict[str, Team]:
     """The signed-in lead, Lena, is an org admin and admin of Tier 1; a few colleagues fill the teams."""
-    Person.objects.create(user=user, org_role=Person.OrgRole.ADMIN)
+    Person.objects.update_or_create(user=user, defaults={"org_role": Person.OrgRole.ADMIN})
     made = {name: Team.objects.create(name=name) for name in ("Billing", "Tier 1", "Tier 2")}
     membership_set(team=made["Tier 1"], user=user, role=Membership.Role.ADMIN)
     for username, first, last, team, role in [
@@ -50,7 +50,9 @@ def teams(user: User) -> dict[str, Team]:
         )
         if team and role:
             membership_set(team=made[team], user=colleague, role=role)
-    Person.objects.create(user=User.objects.get(username="olivia"), org_role=Person.OrgRole.STEWARD)
+    Person.objects.update_or_create(
+        user=User.objects.get(username="olivia"), defaults={"org_role": Person.OrgRole.STEWARD}
+    )
     return made
 
 

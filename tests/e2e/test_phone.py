@@ -79,7 +79,7 @@ _LOST_LEGEND_LABELS = """
 @pytest.fixture
 def site(user: User) -> dict[str, str]:
     """The demo quarter seen by Lena, an org admin and editor in three teams, with an API token; page name → URL."""
-    Person.objects.create(user=user, org_role=Person.OrgRole.ADMIN)
+    Person.objects.update_or_create(user=user, defaults={"org_role": Person.OrgRole.ADMIN})
     load_demo(user)
     access_token_create(user=user, name="Helpdesk nightly push", scopes=["read", "push"], expires_in_days=90)
     key_result = KeyResult.objects.get(title__startswith="Decrease escalated", objective__team__name="Tier 1")

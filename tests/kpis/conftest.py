@@ -7,11 +7,11 @@ from typing import Any
 import psycopg
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import User
 from django.test import Client
 
 from kpis.models import Dimension, ImportBatch, Measure, Observation, Segment, SegmentMember
 from tests.factories import ImportBatchFactory
+from tests.okrs.factories import data_steward
 
 Observe = Callable[..., Observation]
 
@@ -41,8 +41,8 @@ def observe(db: None) -> Observe:
 
 @pytest.fixture
 def signed_in(client: Client) -> Client:
-    """A client signed in as an analyst with no particular role."""
-    client.force_login(User.objects.create_user("analyst", password="x"))
+    """A client signed in as a data steward, who keeps the KPI library and imports the numbers."""
+    client.force_login(data_steward(username="analyst"))
     return client
 
 

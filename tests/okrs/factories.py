@@ -75,6 +75,15 @@ class ObjectiveFactory(factory.django.DjangoModelFactory):
     period = factory.LazyFunction(quarter)
     state = models.Objective.State.ACTIVE
 
+    @factory.post_generation
+    def owner_in_team(self, create: bool, extracted: Any, **kwargs: Any) -> None:
+        """An objective's owner belongs to its team (Objective.clean refuses anyone else): an editor, unless they
+        already have a role there."""
+        if create and self.owner_id and self.team_id:
+            models.Membership.objects.get_or_create(
+                team_id=self.team_id, user_id=self.owner_id, defaults={"role": models.Membership.Role.EDITOR}
+            )
+
 
 class KeyResultFactory(factory.django.DjangoModelFactory):
     class Meta:

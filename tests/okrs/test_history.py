@@ -201,8 +201,8 @@ def test_signing_in_is_not_an_account_change(client: Client, alice: User) -> Non
 
 
 def test_an_okr_file_replacing_guardrails_records_each_deletion(alice: User, fcr: Kpi) -> None:
-    # given an objective with a guardrail loaded from a file
-    TeamFactory(name="Tier 1")
+    # given an objective of alice's team with a guardrail loaded from a file
+    MembershipFactory(team=TeamFactory(name="Tier 1"), user=alice)
     text = """
 objectives:
   - title: Resolve more first time

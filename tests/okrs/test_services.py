@@ -192,10 +192,11 @@ def test_an_objective_aligns_to_another_teams_key_result() -> None:
     lead_kr = KeyResultFactory(objective=ObjectiveFactory(team=TeamFactory(name="Leadership")))
 
     # when a team's objective supports it
+    tier1 = TeamFactory(name="Tier 1")
     objective = objective_create(
         title="Cut escalations in Tier 1",
-        team=TeamFactory(name="Tier 1"),
-        owner=UserFactory(),
+        team=tier1,
+        owner=MembershipFactory(team=tier1).user,
         period=quarter("2026-Q1"),
         parent_key_result=lead_kr,
     )
@@ -208,11 +209,12 @@ def test_it_rejects_an_objective_with_two_parents() -> None:
     parent = ObjectiveFactory()
     key_result = KeyResultFactory(objective=parent)
 
+    team = TeamFactory()
     with pytest.raises(ValidationError, match="not both"):
         objective_create(
             title="x",
-            team=TeamFactory(),
-            owner=UserFactory(),
+            team=team,
+            owner=MembershipFactory(team=team).user,
             period=quarter(),
             parent_objective=parent,
             parent_key_result=key_result,

@@ -1,0 +1,76 @@
+"""Benchmark: exporting the 200-objective, 1,000-key-result quarter to CSV, XLSX, PDF and PPTX, seconds (median)
+and peak traced memory, each against rendering the scorecard page in the same run.
+Goals: PDF <= 10 s, the others <= 3 s, memory < 300 MB.
+
+Run: uv run python bench/export_bench.py [--repeat 3] [--days 1096]
+Uses the OKR benchmark's data (bench/okr_bench.py, as bench/pages_bench.py does) on its own database by default;
+--days shortens the generated history (the exports read the quarter and its trend, not every observation).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tracemalloc
+
+os.environ.setdefault("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/okr_bench_exports")
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("SECRET_KEY", "bench-only-" + "x1y2z3" * 10)
+os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+os.environ.setdefault("SECURE_COOKIES", "false")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+
+from _setup import django_setup, median, timed
+from pages_bench import _data_ensure
+
+GOALS_SECONDS = {"csv": 3.0, "xlsx": 3.0, "pdf": 10.0, "pptx": 3.0}
+GOAL_MEMORY_MB = 300.0
+
+
+def _peak_mb(function: object) -> float:
+    tracemalloc.start()
+    function()  # type: ignore[operator]
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--days", type=int, default=1096)
+    args = parser.parse_args()
+    django_setup()
+    _data_ensure(args.days)
+
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    client = Client()
+    client.force_login(User.objects.get(username="bench-viewer"))
+    query = {"period": "2026-Q4"}
+
+    def page() -> None:
+        response = client.get("/scorecard/", query)
+        assert response.status_code == 200, (response.status_code, response.get("Location"))
+
+    def export(extension: str) -> None:
+        response = client.get(f"/scorecard.{extension}", query)
+        assert response.status_code == 200, response.content[:200]
+        assert len(response.content) > 1000
+
+    page()
+    reference = median(timed(page, args.repeat))
+    print(f"{args.repeat} runs each after a warm-up; the scorecard page: {reference:.3f} s")
+    print(f"{'format':8} {'median s':>9} {'x page':>8} {'goal s':>7} {'peak MB':>8} {'size KB':>8}")
+    for extension, goal in GOALS_SECONDS.items():
+        export(extension)
+        seconds = median(timed(lambda e=extension: export(e), args.repeat))
+        peak = _peak_mb(lambda e=extension: export(e))
+        size = len(client.get(f"/scorecard.{extension}", query).content) / 1e3
+        verdict = "ok" if seconds <= goal and peak < GOAL_MEMORY_MB else "MISSED"
+        print(f"{extension:8} {seconds:9.3f} {seconds / reference:8.1f} {goal:7.1f} {peak:8.1f} {size:8.0f}  {verdict}")
+
+
+if __name__ == "__main__":
+    main()
