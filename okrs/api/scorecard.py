@@ -140,7 +140,7 @@ class ScorecardView(APIView):
     description="The scorecard as a CSV, Excel, PDF or slides file, as the scorecard page's downloads give it: the "
     "same period, team and as-of day, the same teams (yours), the same file.",
     parameters=[
-        OpenApiParameter("format", str, required=True, enum=list(FORMATS), description="The file's format."),
+        OpenApiParameter("format", str, enum=list(FORMATS), default="csv", description="The file's format."),
         _PERIOD,
         _TEAM,
         OpenApiParameter(
@@ -166,7 +166,7 @@ class ScorecardView(APIView):
 class ScorecardExportView(APIView):
     def get(self, request: Request) -> HttpResponse:
         _refuse_unknown(request, {"format", "period", "team", "as_of"})
-        key = request.query_params.get("format", "")
+        key = request.query_params.get("format", "csv")
         export_format = FORMATS.get(key)
         if export_format is None:
             raise ValidationError({"format": [unknown_format(key)]})

@@ -67,7 +67,7 @@ def test_the_pdf_is_the_downloads_file_for_the_same_team_and_day(
     ("query", "field"),
     [
         ({"format": "docx"}, "format"),
-        ({}, "format"),
+        ({"format": ""}, "format"),
         ({"format": "csv", "period": "2026-Q9"}, "period"),
         ({"format": "csv", "team": "99999"}, "team"),
         ({"format": "csv", "as_of": "2999-01-01"}, "as_of"),
@@ -82,6 +82,14 @@ def test_a_bad_format_or_filter_is_400_on_its_field(
     assert response.status_code == 400
     assert response["Content-Type"] == "application/json"
     assert response.json()["errors"][0]["field"] == field
+
+
+def test_without_a_format_the_file_is_csv(kpi_data: Kpi, token_client: APIClient) -> None:
+    response = token_client.get("/api/v1/scorecard/export/")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].endswith('.csv"')
 
 
 def test_a_token_without_the_read_scope_is_refused(kpi_data: Kpi, make_token: MakeToken) -> None:
