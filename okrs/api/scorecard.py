@@ -170,6 +170,9 @@ class ScorecardExportView(APIView):
         export_format = FORMATS.get(key)
         if export_format is None:
             raise ValidationError({"format": [unknown_format(key)]})
+        if request.query_params.get("as_of") == "":
+            # The page's form reads a blank day as "today"; the API's parameter is a date, or left out.
+            raise ValidationError({"as_of": ["Enter a date (2026-03-31), or leave the parameter out."]})
         form = ScorecardFilterForm(request.query_params, user=request.user)
         if not form.is_valid():
             raise form_errors(form)
