@@ -39,7 +39,7 @@ class AuditFilterForm(forms.Form):
         data = self.cleaned_data
         return AuditFilter(
             person=data.get("person"),
-            kind=data.get("kind") or "",
+            object_type=data.get("kind") or "",
             first_day=data.get("first_day"),
             last_day=data.get("last_day"),
         )

@@ -90,7 +90,7 @@ def objective_history(*, objective: Objective) -> list[HistoryRow]:
 @dataclass(frozen=True)
 class AuditFilter:
     person: User | None = None
-    kind: str = ""
+    object_type: str = ""
     first_day: dt.date | None = None
     last_day: dt.date | None = None
 
@@ -111,7 +111,7 @@ def audit_log(*, filters: AuditFilter) -> QuerySet[Any]:
         .values_list("audit_kind", "history_id", "history_date")
         .order_by()
         for object_type, model in KINDS.items()
-        if filters.kind in ("", object_type)
+        if filters.object_type in ("", object_type)
     ]
     first, *rest = parts
     return (first.union(*rest, all=True) if rest else first).order_by("-history_date", "-history_id")

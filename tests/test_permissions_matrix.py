@@ -9,10 +9,12 @@ Each request runs in a savepoint that is rolled back, so every person meets the 
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +27,27 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from pytest_django import DjangoDbBlocker
+from rest_framework.parsers import JSONParser
 from rest_framework.views import APIView
 
 from kpis.models import Dimension, ImportBatch, Kpi
 from kpis.services.library import kpi_library_load
 from okrs.api.services import access_token_create
-from okrs.models import CheckIn, Initiative, Invitation, KeyResult, Membership, Objective, Person, Team
+from okrs.exports.delivery import scorecard_subscription_create
+from okrs.models import (
+    CheckIn,
+    Initiative,
+    Invitation,
+    KeyResult,
+    Membership,
+    Objective,
+    Person,
+    ScorecardSubscription,
+    Team,
+    Webhook,
+)
 from okrs.selectors_people import token_hash
+from okrs.services.webhooks import webhook_create
 from tests.factories import ImportBatchFactory
 from tests.okrs.factories import KeyResultFactory, MembershipFactory, ObjectiveFactory, TeamFactory, UserFactory
 
@@ -39,6 +55,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PERSONAS = ["anonymous", "no team", "viewer", "editor", "team admin", "other team", "data steward", "org admin"]
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 INVITATION_TOKEN = "matrix-invitation-token"
+WEBHOOK_URL = "http://127.0.0.1:9/"  # the discard port of this machine: nothing listens, nothing leaves it
 # Django's admin is for superusers (is_staff), none of the eight people: its URLs are one row of the matrix.
 ADMIN_NAMESPACE = "admin"
 
@@ -108,7 +125,10 @@ def _methods(route: Route) -> list[str]:
     return ["GET", "POST", *(m for m in ("PUT", "PATCH", "DELETE") if is_api and hasattr(view_class, m.lower()))]
 
 
-CASES = [(route, method) for route in ROUTES for method in _methods(route)]
+# The admin URLs on the admin's own row (every one but its sign-in and sign-out) are walked in one test, below: they
+# are over half the URLs, and every person is refused each of them in the same way.
+ADMIN_ROUTES = [route for route in ROUTES if route.row == f"{ADMIN_NAMESPACE}:*"]
+CASES = [(route, method) for route in ROUTES if route not in ADMIN_ROUTES for method in _methods(route)]
 
 
 def test_every_url_has_a_row_in_the_matrix() -> None:
@@ -138,6 +158,8 @@ class World:
     invitation: Invitation
     viewer_membership: Membership
     token_id: int
+    webhook: Webhook
+    subscription: ScorecardSubscription
     target: User  # the person the people pages act on
 
 
@@ -190,6 +212,17 @@ def world(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator
         editor = users["editor"]
         assert editor is not None
         token, _ = access_token_create(user=editor, name="matrix", scopes=["read"], expires_in_days=None)
+        # Deliveries are sent once a transaction commits, and none here does; were one sent, it would go nowhere.
+        webhook = webhook_create(url=WEBHOOK_URL, events=[Webhook.Event.CHECK_IN_ADDED], created_by=users["org admin"])
+        subscription = scorecard_subscription_create(
+            person=editor,
+            team=tier1,
+            format=ScorecardSubscription.Format.PDF,
+            frequency=ScorecardSubscription.Frequency.WEEKLY,
+            weekday=ScorecardSubscription.Weekday.MONDAY,
+            day_of_month=None,
+            at=datetime.time(8),
+        )
         sessions = {}
         for persona, user in users.items():
             if user is not None:
@@ -208,6 +241,8 @@ def world(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator
             invitation=invitation,
             viewer_membership=viewer_membership,
             token_id=token.pk,
+            webhook=webhook,
+            subscription=subscription,
             target=users["no team"],  # type: ignore[arg-type]
         )
         transaction.set_rollback(True)
@@ -260,7 +295,18 @@ PATH_ARGUMENTS: dict[str, Kwargs] = {
     "team_member_add": lambda w: {"pk": w.team.pk},
     "membership_role": lambda w: {"pk": w.viewer_membership.pk},
     "membership_remove": lambda w: {"pk": w.viewer_membership.pk},
+    "api_import_detail": lambda w: {"pk": w.batch.pk},
+    "api_objective_detail": lambda w: {"pk": w.objective.pk},
+    "api_key_result_detail": lambda w: {"pk": w.key_result.pk},
+    "api_check_in_list": lambda w: {"pk": w.key_result.pk},
+    "api_initiative_list": lambda w: {"pk": w.key_result.pk},
+    "api_initiative_detail": lambda w: {"pk": w.initiative.pk},
+    "webhook_detail": lambda w: {"pk": w.webhook.pk},
+    "webhook_toggle": lambda w: {"pk": w.webhook.pk},
+    "scorecard_subscription_delete": lambda w: {"pk": w.subscription.pk},
 }
+# What a URL's query string must say for an allowed GET to succeed.
+QUERY_STRINGS = {"scorecard_download": "?format=xlsx"}
 
 KPI_FORM = {
     "key": "contact_escalation_rate",
@@ -341,8 +387,34 @@ POST_DATA: dict[str, Data] = {
     "team_member_add": lambda w: {"user": w.target.pk, "role": "viewer"},
     "membership_role": lambda w: {"role": "editor"},
     "api_token_list": lambda w: {"name": "from the API", "scopes": ["read"]},
+    "api_measurement_push": lambda w: {
+        "records": [{"date": "2026-01-05", "team": "Tier 1", "total_contacts": 100, "escalated_contacts": 0}]
+    },
+    "api_import_list": lambda w: {"file": SimpleUploadedFile("tier1.csv", CSV, "text/csv")},
+    "api_objective_list": lambda w: {
+        "title": "Answer faster",
+        "team": w.team.pk,
+        "owner": w.objective.owner.username,
+        "period": w.objective.period.label,
+    },
+    "api_key_result_list": lambda w: {
+        "objective": w.objective.pk,
+        "title": "Calls answered",
+        "kind": "manual",
+        "baseline_value": 0,
+        "target_value": 10,
+    },
+    "api_check_in_list": lambda w: {"day": w.objective.period.start.isoformat(), "value": 7, "comment": "Going well"},
+    "api_initiative_list": lambda w: {"title": "Shadow the seniors"},
+    "scorecard_subscriptions": lambda w: {
+        "team": "",
+        "format": "xlsx",
+        "frequency": "weekly",
+        "weekday": str(ScorecardSubscription.Weekday.FRIDAY.value),
+        "time": "07:30",
+    },
+    "webhook_list": lambda w: {"url": WEBHOOK_URL, "events": [Webhook.Event.IMPORT_FINISHED], "description": "Chat"},
 }
-JSON_VIEWS = {"api_token_list"}
 
 # Tables whose rows reading a page may change: the session (its idle clock) and the sign-in counters.
 UNWATCHED = {"django_session", "axes_accessattempt", "axes_accesslog", "axes_accessfailurelog", "okrs_accesstoken"}
@@ -358,8 +430,22 @@ def _fingerprint() -> dict[str, str]:
         return dict(zip(tables, cursor.fetchone(), strict=True))
 
 
+def _changed(before: dict[str, str] | None) -> list[str]:
+    """The watched tables whose rows differ from the fingerprint taken before (none when there was none)."""
+    if before is None:
+        return []
+    after = _fingerprint()
+    return sorted(table for table, digest in before.items() if after[table] != digest)
+
+
+# One client for every request: a new one builds the middleware chain again on its first request, and WhiteNoise's
+# (which indexes every static file) was most of a request's time. Its cookies are set afresh for each request.
+_CLIENT = Client()
+
+
 def _client(world: World, persona: str) -> Client:
-    client = Client()
+    client = _CLIENT
+    client.cookies = SimpleCookie()
     if persona in world.sessions:
         client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[persona]
     return client
@@ -374,19 +460,27 @@ def _path(route: Route, world: World) -> str:
     if route.name == "api_not_found":
         return "/api/nowhere/"
     kwargs = PATH_ARGUMENTS.get(route.name, lambda w: {})(world)
-    return reverse(route.name, kwargs=kwargs)
+    return reverse(route.name, kwargs=kwargs) + QUERY_STRINGS.get(route.name, "")
+
+
+def _takes_json(route: Route) -> bool:
+    """An API endpoint is sent JSON, unless it parses only uploads (multipart forms)."""
+    view_class = route.view_class
+    if not (isinstance(view_class, type) and issubclass(view_class, APIView)):
+        return False
+    return any(issubclass(parser, JSONParser) for parser in view_class.parser_classes)
 
 
 def _send(client: Client, method: str, path: str, route: Route, world: World) -> Any:
     if method == "GET":
         return client.get(path)
     data = POST_DATA.get(route.name, lambda w: {})(world) if method == "POST" else {}
-    if route.name in JSON_VIEWS or method != "POST":
+    if method != "POST" or _takes_json(route):
         return client.generic(method, path, data=json.dumps(data), content_type="application/json")
     return client.post(path, data)
 
 
-REFUSALS = {"sign-in", "401", "403", "404", "405"}
+REFUSALS = {"sign-in", "400", "401", "403", "404", "405"}
 
 
 def _outcome(response: Any) -> str:
@@ -416,9 +510,9 @@ def test_each_person_gets_what_the_matrix_says(world: World, route: Route, metho
         before = _fingerprint() if method != "GET" else None
         for persona in refused:
             got[persona] = _ask(world, persona, method, path, route)
-        changed = before is not None and _fingerprint() != before
+        changed = _changed(before)
         transaction.set_rollback(True)
-    assert not changed, f"a refused {method} {path} changed the database: {got}"
+    assert not changed, f"a refused {method} {path} changed {changed} in the database: {got}"
     # Each allowed request from the same rows as the others.
     for persona in PERSONAS:
         if persona not in refused:
@@ -435,3 +529,30 @@ def test_each_person_gets_what_the_matrix_says(world: World, route: Route, metho
         if got[persona] != row[persona]
     }
     assert not differences, f"{method} {path} ({route.name}): {differences}"
+
+
+@pytest.mark.django_db
+def test_every_admin_url_sends_everyone_to_the_admin_sign_in(world: World) -> None:
+    """Each admin URL on the admin's row, with each method, for each person, as the test above would ask them;
+    every answer is a refusal, so all of them run in one savepoint with one look at the database afterwards."""
+    rows = [row for (name, _), row in MATRIX.items() if name == f"{ADMIN_NAMESPACE}:*"]
+    assert rows, "the matrix has the admin's row"
+    assert all(cell in REFUSALS for row in rows for cell in row.values()), "the admin's row refuses everyone"
+    assert len(ADMIN_ROUTES) > 50, "the walk found the admin's URLs"
+    differences: dict[str, str] = {}
+    with transaction.atomic():
+        before = _fingerprint()
+        for route in ADMIN_ROUTES:
+            path = _path(route, world)
+            for method in _methods(route):
+                row = MATRIX.get((route.row, method))
+                for persona in PERSONAS:
+                    got = _ask(world, persona, method, path, route)
+                    # With no row, the method must be refused to everyone, as in the test above.
+                    as_said = got == row[persona] if row else got in REFUSALS
+                    if not as_said:
+                        differences[f"{method} {path} ({route.name}) for {persona}"] = f"got {got}"
+        changed = _changed(before)
+        transaction.set_rollback(True)
+    assert not differences, f"admin URLs answered other than the matrix says: {differences}"
+    assert not changed, f"refused admin requests changed {changed} in the database"

@@ -19,7 +19,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -28,7 +28,7 @@ from kpis.api.schema import bad_request
 from kpis.models import Dimension, Kpi
 from okrs.api import examples
 from okrs.api.filters import KeyResultFilter, ObjectiveFilter
-from okrs.api.permissions import can_write_team, objectives_visible_to
+from okrs.api.permissions import objectives_visible_to, team_write_required
 from okrs.api.views import NotFoundNamed
 from okrs.forms_planning import CheckInForm, InitiativeForm, InitiativeStatusForm, KeyResultForm, ObjectiveForm
 from okrs.forms_planning import key_result_initial as form_initial
@@ -261,11 +261,6 @@ def _objectives(user: Any) -> QuerySet[Objective]:
     )
 
 
-def _editable(user: Any, team_id: int) -> None:
-    if not can_write_team(user, team_id):
-        raise PermissionDenied("Only the team's editors and admins can change its objectives and key results.")
-
-
 _OBJECTIVE_FIELDS = _names(ObjectiveWriteSerializer)
 
 
@@ -273,7 +268,10 @@ def _objective_form(request: Request, objective: Objective | None) -> tuple[Obje
     given = _body(request, _OBJECTIVE_FIELDS)
     state = given.pop("state", None)
     if objective is None:
-        data: dict[str, Any] = {"owner": request.user.pk, "period": current_quarter().label, "weight": 1}
+        team_write_required(request.user, given.get("team"))
+        # The current quarter (a Period row, made when first asked for) only when no period is given.
+        period = given.get("period") or current_quarter().label
+        data: dict[str, Any] = {"owner": request.user.pk, "period": period, "weight": 1}
     else:
         data = {
             "title": objective.title,
@@ -299,12 +297,13 @@ def _objective_form(request: Request, objective: Objective | None) -> tuple[Obje
     ),
     post=extend_schema(
         summary="Create an objective",
-        description="A draft in one of the teams you plan for, checked as on the planning page.",
+        description="A draft in one of the teams you plan for, checked as on the planning page; another team's "
+        "answers 403, as there.",
         request=ObjectiveWriteSerializer,
         responses={
             201: ObjectiveSerializer,
             400: bad_request(
-                ("Not your team", "team", "You cannot plan for this team: only its editors and admins can.")
+                ("No such team", "team", "You cannot plan for this team: only its editors and admins can.")
             ),
         },
         examples=[
@@ -367,7 +366,7 @@ class ObjectiveDetail(NotFoundNamed, generics.RetrieveAPIView[Objective]):
 
     def patch(self, request: Request, pk: int) -> Response:
         objective = self.get_object()
-        _editable(request.user, objective.team_id)
+        team_write_required(request.user, objective.team_id)
         form, state = _objective_form(request, objective)
         if not form.is_valid():
             raise _bad(form)
@@ -490,7 +489,7 @@ class KeyResultList(generics.ListCreateAPIView[KeyResult]):
         objective = objectives_visible_to(request.user).select_related("period").filter(pk=objective_id).first()
         if objective is None:
             raise ValidationError({"objective": [f"No objective with the id {objective_id}, or not one you may see."]})
-        _editable(request.user, objective.team_id)
+        team_write_required(request.user, objective.team_id)
         key_result = _key_result_saved(_key_result_form(request, objective, None), objective, None)
         return Response(KeyResultSerializer(_key_results(request.user).get(pk=key_result.pk)).data, status=201)
 
@@ -524,7 +523,7 @@ class KeyResultDetail(NotFoundNamed, generics.RetrieveAPIView[KeyResult]):
     def patch(self, request: Request, pk: int) -> Response:
         key_result = self.get_object()
         objective = key_result.objective
-        _editable(request.user, objective.team_id)
+        team_write_required(request.user, objective.team_id)
         _key_result_saved(_key_result_form(request, objective, key_result), objective, key_result)
         return Response(KeyResultSerializer(_key_results(request.user).get(pk=key_result.pk)).data)
 
@@ -571,7 +570,7 @@ class CheckInList(_UnderKeyResult, generics.ListCreateAPIView[CheckIn]):
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         key_result = self.key_result()
-        _editable(request.user, key_result.objective.team_id)
+        team_write_required(request.user, key_result.objective.team_id)
         given = _body(request, _names(CheckInWriteSerializer))
         data = {"day": timezone.localdate().isoformat()} | {k: _form_value(v) for k, v in given.items()}
         form = CheckInForm(data, key_result=key_result)
@@ -618,7 +617,7 @@ class InitiativeList(_UnderKeyResult, generics.ListCreateAPIView[Initiative]):
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         key_result = self.key_result()
-        _editable(request.user, key_result.objective.team_id)
+        team_write_required(request.user, key_result.objective.team_id)
         given = _body(request, {"title", "owner", "due_date"})
         data = {name: _user_pk(v) if name == "owner" else _form_value(v) for name, v in given.items()}
         form = InitiativeForm(data, users=_team_users(key_result))
@@ -659,7 +658,7 @@ class InitiativeDetail(NotFoundNamed, generics.RetrieveAPIView[Initiative]):
     def patch(self, request: Request, pk: int) -> Response:
         initiative = self.get_object()
         key_result = initiative.key_result
-        _editable(request.user, key_result.objective.team_id)
+        team_write_required(request.user, key_result.objective.team_id)
         given = _body(request, _names(InitiativeWriteSerializer))
         fields: dict[str, Any] = {}
         if "status" in given:

@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 from rest_framework import permissions
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 
 from okrs import roles
@@ -58,8 +59,14 @@ def objectives_visible_to(user: User | AnonymousUser) -> QuerySet[Objective]:
     return Objective.objects.visible_to(user)
 
 
-def can_write_team(user: User | AnonymousUser, team_id: int) -> bool:
-    return teams_writable_by(user).filter(pk=team_id).exists()
+def team_write_required(user: User | AnonymousUser, team_id: object) -> None:
+    """403 unless the person may write the team's OKRs, as on the planning pages: for a change of an objective
+    (or of what is under it) they may see, and for a new objective in a team (teams are listed to everyone). An id
+    that names no team is left to the form, whose 400 says so on the field."""
+    if not isinstance(team_id, int) or isinstance(team_id, bool):
+        return
+    if not teams_writable_by(user).filter(pk=team_id).exists() and Team.objects.filter(pk=team_id).exists():
+        raise PermissionDenied("Only the team's editors and admins can change its objectives and key results.")
 
 
 class IsDataSteward(permissions.BasePermission):

@@ -18,6 +18,7 @@ from django.utils.text import slugify
 from kpis.formatting import format_value
 from kpis.models import Period
 from kpis.templatetags.kpi_format import kpi_value
+from okrs import kinds
 from okrs.as_of import last_day
 from okrs.models import CheckIn, Guardrail, KeyResult, Objective, Status, Team
 from okrs.scorecard import KpiLine, ObjectiveSummary, Rollup, Scorecard, scorecard_for
@@ -250,7 +251,7 @@ def _key_result_row(
     if kr.baseline_source == KeyResult.BaselineSource.SERIES:
         label = baseline_periods.get(kr.baseline_read_from_id or 0, "the previous period")
         baseline_from = f"KPI series {label}"
-    elif kr.kind in (KeyResult.Kind.KPI_THRESHOLD, KeyResult.Kind.MILESTONE):
+    elif not kinds.kind_of(kr).has_baseline:
         baseline_from = ""
     else:
         baseline_from = "typed in"

@@ -102,6 +102,8 @@ class Kind:
     always_series: ClassVar[bool] = False
     # Computes its target from the baseline read (see `derived_target`) rather than taking a typed one.
     derives_target: ClassVar[bool] = False
+    # Starts from a baseline at all (a threshold or a milestone has none).
+    has_baseline: ClassVar[bool] = True
 
     def __str__(self) -> str:
         return self.value

@@ -25,6 +25,7 @@ class Milestone(Kind):
     forecasts = False
     check_in_field = "done"
     value_when_missing = 0.0  # not done until a check-in says so
+    has_baseline = False
 
     def check_in_errors(self, key_result: KeyResult, value: float | None) -> dict[str, str]:
         return {} if value in (None, 0, 1) else {"value": "A milestone is done (1) or not done (0)."}

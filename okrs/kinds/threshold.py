@@ -28,6 +28,7 @@ class Threshold(Kind):
     form_fields = (*SEGMENT_FIELDS, "threshold_mode", "target_value", "band_min", "band_max")
     field_labels = {"target_value": ("Threshold", "For stay above or below.")}
     paced = False
+    has_baseline = False
 
     def shown_fields(self, raw: Callable[[str], str]) -> list[str]:
         mode = raw("threshold_mode")

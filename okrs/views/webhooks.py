@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from okrs import webhook_signing
 from okrs.forms_planning import errors_onto
@@ -49,6 +49,7 @@ def webhook_list(request: HttpRequest) -> HttpResponse:
 
 
 @org_admin_required
+@require_GET
 def webhook_detail(request: HttpRequest, pk: int) -> HttpResponse:
     webhook = get_object_or_404(Webhook, pk=pk)
     page = Paginator(webhook.deliveries.all(), DELIVERIES_PAGE_SIZE).get_page(request.GET.get("page"))

@@ -159,7 +159,7 @@ def test_a_viewer_reads_but_cannot_plan_and_an_outsider_sees_nothing(
     assert [o["id"] for o in token_client.get("/api/v1/objectives/").json()["results"]] == [objective.pk]
     assert _patch(writer, f"/api/v1/objectives/{objective.pk}/", {"title": "Mine"}).status_code == 403
     assert _post(writer, f"/api/v1/key-results/{key_result.pk}/check-ins/", {"comment": "hi"}).status_code == 403
-    assert _post(writer, "/api/v1/objectives/", {"title": "T", "team": tier1.pk}).status_code == 400
+    assert _post(writer, "/api/v1/objectives/", {"title": "T", "team": tier1.pk}).status_code == 403
     assert outsider.get(f"/api/v1/objectives/{objective.pk}/").status_code == 404
     assert outsider.get(f"/api/v1/key-results/{key_result.pk}/").status_code == 404
     assert outsider.get("/api/v1/key-results/").json()["results"] == []

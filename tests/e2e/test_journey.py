@@ -101,7 +101,7 @@ def test_an_import_moves_the_key_result_the_lead_checks_in_and_downloads_the_sco
     # and the downloaded scorecard carries the key result with its progress
     page.goto("/scorecard/")
     with page.expect_download() as download:
-        page.get_by_role("link", name="Download CSV").click()
+        page.get_by_role("link", name="CSV", exact=True).click()
     rows = list(csv.reader(io.StringIO(download.value.path().read_text(encoding="utf-8-sig"))))
     line = next(row for row in rows if TITLE in row)
     assert any(cell.startswith(str(after)) for cell in line), line

@@ -68,6 +68,7 @@ def week_of(day: date) -> Period:
 class ObjectiveFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.Objective
+        skip_postgeneration_save = True
 
     title = factory.Sequence(lambda n: f"Objective {n}")
     team = factory.SubFactory(TeamFactory)
