@@ -1,10 +1,13 @@
-"""The scorecard as JSON: the same selector (okrs.scorecard.scorecard_for) and filter form as the scorecard page."""
+"""The scorecard as JSON, and as a file: the same selector (okrs.scorecard.scorecard_for), filter form and export
+step (okrs.exports.views.scorecard_file) as the scorecard page and its downloads."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_field
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -17,7 +20,9 @@ from kpis.api.serializers import PeriodSerializer
 from kpis.status import Rag
 from okrs.api import examples
 from okrs.calendar import chosen_period
-from okrs.forms import PeriodTeamForm
+from okrs.exports.formats import FORMATS
+from okrs.exports.views import scorecard_file, unknown_format
+from okrs.forms import PeriodTeamForm, ScorecardFilterForm
 from okrs.models import Status
 from okrs.scorecard import Change, KpiLine, ObjectiveSummary, scorecard_for
 
@@ -95,18 +100,23 @@ class ScorecardSerializer(serializers.Serializer[Any]):
     rollup = RollupSerializer()
 
 
+_PERIOD = OpenApiParameter(
+    "period", str, description="A period's label: 2026-Q1, 2026-03, 2026-W09 or 2026; default: the current quarter."
+)
+_TEAM = OpenApiParameter("team", int, description="One of your teams' ids; default: all your teams.")
+
+
+def _refuse_unknown(request: Request, known: set[str]) -> None:
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        raise ValidationError({name: ["Unknown parameter."] for name in unknown})
+
+
 @extend_schema(
     summary="Get the scorecard",
     description="A period's KPIs against their targets (or thresholds), with the previous period and a trend, then "
     "the objectives of your teams with their key results and the roll-up: the scorecard page as JSON.",
-    parameters=[
-        OpenApiParameter(
-            "period",
-            str,
-            description="A period's label: 2026-Q1, 2026-03, 2026-W09 or 2026; default: the current quarter.",
-        ),
-        OpenApiParameter("team", int, description="One of your teams' ids; default: all your teams."),
-    ],
+    parameters=[_PERIOD, _TEAM],
     responses={
         200: ScorecardSerializer,
         400: bad_request(("Bad period", "period", "Not a period label: use 2026-Q1, 2026-03, 2026-W09 or 2026.")),
@@ -115,9 +125,7 @@ class ScorecardSerializer(serializers.Serializer[Any]):
 )
 class ScorecardView(APIView):
     def get(self, request: Request) -> Response:
-        unknown = sorted(set(request.query_params) - {"period", "team"})
-        if unknown:
-            raise ValidationError({name: ["Unknown parameter."] for name in unknown})
+        _refuse_unknown(request, {"period", "team"})
         form = PeriodTeamForm(request.query_params, user=request.user)
         if not form.is_valid():
             raise form_errors(form)
@@ -125,3 +133,47 @@ class ScorecardView(APIView):
         period = chosen_period(request.query_params.get("period")).period
         card = scorecard_for(user=request.user, period=period, team=form.cleaned_data.get("team"))
         return Response(ScorecardSerializer(card).data)
+
+
+@extend_schema(
+    summary="Download the scorecard",
+    description="The scorecard as a CSV, Excel, PDF or slides file, as the scorecard page's downloads give it: the "
+    "same period, team and as-of day, the same teams (yours), the same file.",
+    parameters=[
+        OpenApiParameter("format", str, enum=list(FORMATS), default="csv", description="The file's format."),
+        _PERIOD,
+        _TEAM,
+        OpenApiParameter(
+            "as_of",
+            OpenApiTypes.DATE,
+            description="The scorecard as it stood at the end of this day, within the period and up to today; "
+            "default: today, or a finished period's last day.",
+        ),
+    ],
+    responses={
+        **{
+            (200, f.content_type.split(";")[0]): OpenApiResponse(
+                OpenApiTypes.BINARY, description=f"The {f.label} file."
+            )
+            for f in FORMATS.values()
+        },
+        400: bad_request(
+            ("Bad format", "format", unknown_format("doc")),
+            ("Bad period", "period", "Not a period label: use 2026-Q1, 2026-03, 2026-W09 or 2026."),
+        ),
+    },
+)
+class ScorecardExportView(APIView):
+    def get(self, request: Request) -> HttpResponse:
+        _refuse_unknown(request, {"format", "period", "team", "as_of"})
+        key = request.query_params.get("format", "csv")
+        export_format = FORMATS.get(key)
+        if export_format is None:
+            raise ValidationError({"format": [unknown_format(key)]})
+        if request.query_params.get("as_of") == "":
+            # The page's form reads a blank day as "today"; the API's parameter is a date, or left out.
+            raise ValidationError({"as_of": ["Enter a date (2026-03-31), or leave the parameter out."]})
+        form = ScorecardFilterForm(request.query_params, user=request.user)
+        if not form.is_valid():
+            raise form_errors(form)
+        return scorecard_file(request.user, export_format, form)

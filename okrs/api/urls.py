@@ -26,6 +26,7 @@ v1: list[URLPattern | URLResolver] = [
     path("key-results/<int:pk>/initiatives/", okrs.InitiativeList.as_view(), name="api_initiative_list"),
     path("initiatives/<int:pk>/", okrs.InitiativeDetail.as_view(), name="api_initiative_detail"),
     path("scorecard/", scorecard.ScorecardView.as_view(), name="api_scorecard"),
+    path("scorecard/export/", scorecard.ScorecardExportView.as_view(), name="api_scorecard_export"),
     path("", include("kpis.api.urls")),
 ]
 

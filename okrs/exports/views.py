@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -15,10 +15,27 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from okrs.calendar import chosen_period
 from okrs.exports.delivery import scorecard_subscription_create, scorecard_subscription_delete
 from okrs.exports.document import export_document
-from okrs.exports.formats import FORMATS
+from okrs.exports.formats import FORMATS, ExportFormat
 from okrs.exports.forms import ScorecardSubscriptionForm
 from okrs.forms import ScorecardFilterForm
 from okrs.models import ScorecardSubscription
+
+
+def unknown_format(key: str) -> str:
+    return f"Unknown format {key!r}: choose one of {', '.join(FORMATS)}."
+
+
+def scorecard_file(user: User | AnonymousUser, export_format: ExportFormat, form: ScorecardFilterForm) -> HttpResponse:
+    """The download for a valid filter form: the page's, the REST API's, one step and one set of rules."""
+    document = export_document(
+        user=user,
+        period=chosen_period(form.data.get("period")).period,
+        team=form.cleaned_data.get("team"),
+        as_of=form.cleaned_data.get("as_of"),
+    )
+    response = HttpResponse(export_format.write(document), content_type=export_format.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export_format.filename(document)}"'
+    return response
 
 
 def _errors(form: ScorecardFilterForm) -> str:
@@ -30,21 +47,12 @@ def scorecard_download(request: HttpRequest, extension: str | None = None) -> Ht
     key = extension or request.GET.get("format", "")
     export_format = FORMATS.get(key)
     if export_format is None:
-        choices = ", ".join(FORMATS)
-        return HttpResponseBadRequest(f"Unknown format {key!r}: choose one of {choices}.", content_type="text/plain")
+        return HttpResponseBadRequest(unknown_format(key), content_type="text/plain")
     form = ScorecardFilterForm(request.GET, user=request.user)
     if not form.is_valid():
         # A file must not silently hold another period or team than the one asked for.
         return HttpResponseBadRequest(_errors(form), content_type="text/plain; charset=utf-8")
-    document = export_document(
-        user=request.user,
-        period=chosen_period(request.GET.get("period")).period,
-        team=form.cleaned_data.get("team"),
-        as_of=form.cleaned_data.get("as_of"),
-    )
-    response = HttpResponse(export_format.write(document), content_type=export_format.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{export_format.filename(document)}"'
-    return response
+    return scorecard_file(request.user, export_format, form)
 
 
 urlpatterns: list[URLPattern] = [
