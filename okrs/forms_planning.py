@@ -18,6 +18,7 @@ from okrs import kinds
 from okrs.calendar import span_parse
 from okrs.models import Guardrail, Initiative, KeyResult, Objective, Team
 from okrs.selectors import kpi_segment_members, team_people
+from okrs.services.objectives import key_result_save
 from okrs.services.preview import Preview, key_result_preview
 
 NEGATIVE_WEIGHT = "A weight cannot be negative; 0 leaves it out of the roll-up."
@@ -329,6 +330,17 @@ class KeyResultForm(forms.Form):
     def initiative_titles(self) -> list[str]:
         text = self.cleaned_data.get("initiatives") or ""
         return [line.strip() for line in text.splitlines() if line.strip()]
+
+    def save(self, *, objective: Objective, key_result: KeyResult | None) -> KeyResult:
+        """The valid form through the one service, for the page and the API alike: the key result with its guardrail
+        and initiatives, all or nothing."""
+        return key_result_save(
+            objective=objective,
+            key_result=key_result,
+            fields=self.key_result_fields(),
+            guardrail=self.guardrail(),
+            initiative_titles=self.initiative_titles() if "initiatives" in self.fields else (),
+        )
 
 
 def key_result_initial(key_result: KeyResult) -> dict[str, Any]:

@@ -28,7 +28,7 @@ from kpis.api.schema import bad_request
 from kpis.models import Dimension, Kpi
 from okrs.api import examples
 from okrs.api.filters import KeyResultFilter, ObjectiveFilter
-from okrs.api.permissions import objectives_visible_to, team_write_required
+from okrs.api.permissions import team_write_required
 from okrs.api.views import NotFoundNamed
 from okrs.forms_planning import CheckInForm, InitiativeForm, InitiativeStatusForm, KeyResultForm, ObjectiveForm
 from okrs.forms_planning import key_result_initial as form_initial
@@ -37,7 +37,6 @@ from okrs.selectors import check_ins_for_key_result
 from okrs.services.activity import check_in_create, initiative_create, initiative_update
 from okrs.services.objectives import (
     current_quarter,
-    key_result_save,
     objective_create,
     objective_state_set,
     objective_update,
@@ -255,7 +254,7 @@ def _service_errors(error: DjangoValidationError, names: dict[str, str] | None =
 
 def _objectives(user: Any) -> QuerySet[Objective]:
     return (
-        objectives_visible_to(user)
+        Objective.objects.visible_to(user)
         .select_related("team", "owner", "period")
         .prefetch_related(Prefetch("key_results", queryset=KeyResult.objects.only("id", "objective_id")))
     )
@@ -388,7 +387,7 @@ class ObjectiveDetail(NotFoundNamed, generics.RetrieveAPIView[Objective]):
 
 def _key_results(user: Any) -> QuerySet[KeyResult]:
     return (
-        KeyResult.objects.filter(objective__in=objectives_visible_to(user).values("pk"))
+        KeyResult.objects.visible_to(user)
         .select_related("objective__team", "objective__period", "kpi", "dimension", "baseline_period")
         .prefetch_related(Prefetch("guardrails", queryset=Guardrail.objects.select_related("kpi", "dimension")))
     )
@@ -439,13 +438,7 @@ def _key_result_saved(form: KeyResultForm, objective: Objective, key_result: Key
     if not form.is_valid():
         raise _bad(form, _GUARDRAIL_NAMES)
     try:
-        return key_result_save(
-            objective=objective,
-            key_result=key_result,
-            fields=form.key_result_fields(),
-            guardrail=form.guardrail(),
-            initiative_titles=form.initiative_titles() if "initiatives" in form.fields else (),
-        )
+        return form.save(objective=objective, key_result=key_result)
     except DjangoValidationError as error:
         raise _service_errors(error) from None
 
@@ -486,7 +479,7 @@ class KeyResultList(generics.ListCreateAPIView[KeyResult]):
         objective_id = request.data.get("objective") if isinstance(request.data, dict) else None
         if not isinstance(objective_id, int) or isinstance(objective_id, bool):
             raise ValidationError({"objective": ["Give the id of the objective, a whole number."]})
-        objective = objectives_visible_to(request.user).select_related("period").filter(pk=objective_id).first()
+        objective = Objective.objects.visible_to(request.user).select_related("period").filter(pk=objective_id).first()
         if objective is None:
             raise ValidationError({"objective": [f"No objective with the id {objective_id}, or not one you may see."]})
         team_write_required(request.user, objective.team_id)

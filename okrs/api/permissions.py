@@ -11,13 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import QuerySet
 from rest_framework import permissions
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 
 from okrs import roles
-from okrs.models import AccessToken, Objective, Team
+from okrs.models import AccessToken, Team
 
 
 class TokenScope(permissions.BasePermission):
@@ -42,21 +41,9 @@ def required_scope(request: Request, view: Any) -> str:
     return AccessToken.Scope.READ if request.method in permissions.SAFE_METHODS else AccessToken.Scope.WRITE
 
 
-# Who may see and change what, for every endpoint of the API: the one place it asks, and it asks okrs.roles and the
-# selectors the pages use. Objectives (and everything under them) are visible to members of the objective's team,
-# of any role, and to org admins; written by the team's editors and admins (and org admins).
-
-
-def teams_visible_to(user: User | AnonymousUser) -> QuerySet[Team]:
-    return Team.objects.visible_to(user)
-
-
-def teams_writable_by(user: User | AnonymousUser) -> QuerySet[Team]:
-    return Team.objects.editable_by(user)
-
-
-def objectives_visible_to(user: User | AnonymousUser) -> QuerySet[Objective]:
-    return Objective.objects.visible_to(user)
+# Who may see and change what: reads ask the models' `visible_to`, writes `editable_by` (okrs/querysets.py), as the
+# pages do. Objectives (and everything under them) are visible to members of the objective's team, of any role, and
+# to org admins; written by the team's editors and admins (and org admins).
 
 
 def team_write_required(user: User | AnonymousUser, team_id: object) -> None:
@@ -65,7 +52,7 @@ def team_write_required(user: User | AnonymousUser, team_id: object) -> None:
     that names no team is left to the form, whose 400 says so on the field."""
     if not isinstance(team_id, int) or isinstance(team_id, bool):
         return
-    if not teams_writable_by(user).filter(pk=team_id).exists() and Team.objects.filter(pk=team_id).exists():
+    if not Team.objects.editable_by(user).filter(pk=team_id).exists() and Team.objects.filter(pk=team_id).exists():
         raise PermissionDenied("Only the team's editors and admins can change its objectives and key results.")
 
 

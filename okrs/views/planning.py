@@ -25,7 +25,6 @@ from okrs.roles import can_plan, okr_object
 from okrs.scorecard.selector import objective_summary
 from okrs.selectors import objectives_for_user
 from okrs.services.objectives import (
-    key_result_save,
     objective_create,
     objective_state_set,
     objective_update,
@@ -174,24 +173,13 @@ def objective_state(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(_planning_url(objective.period))
 
 
-def _key_result_save(form: KeyResultForm, objective: Objective, key_result: KeyResult | None) -> KeyResult:
-    """The key result with its guardrail and initiatives, all or nothing."""
-    return key_result_save(
-        objective=objective,
-        key_result=key_result,
-        fields=form.key_result_fields(),
-        guardrail=form.guardrail(),
-        initiative_titles=form.initiative_titles() if "initiatives" in form.fields else (),
-    )
-
-
 def _key_result_form_page(
     request: HttpRequest, objective: Objective, key_result: KeyResult | None, initial: dict[str, Any]
 ) -> HttpResponse:
     form = KeyResultForm(request.POST or None, objective=objective, key_result=key_result, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            saved = _key_result_save(form, objective, key_result)
+            saved = form.save(objective=objective, key_result=key_result)
         except ValidationError as error:
             errors_onto(form, error)
         else:
