@@ -26,6 +26,7 @@ os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECRET_KEY", "bench-only-" + "x1y2z3" * 10)
 os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 os.environ.setdefault("SECURE_COOKIES", "false")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 
 from _setup import BENCH_DATABASE_URL, ROOT, django_setup
 from okr_bench import _key_results_ensure
@@ -82,7 +83,7 @@ def _data_ensure(days: int) -> str:
     )
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = "okrs.roles.PersonBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     assert session.session_key is not None
@@ -139,6 +140,7 @@ class _gunicorn:
             "DATABASE_URL": BENCH_DATABASE_URL,
             "DEBUG": "false",
             "SECURE_COOKIES": "false",
+            "SECURE_SSL_REDIRECT": "false",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-" + "x1y2z3" * 10),
         }
