@@ -1,5 +1,6 @@
 """The scorecard and the dashboard's reads: `selector` (summaries, roll-ups, the alignment tree, KPI lines), `rows`
-(the same from plain rows, for the pages) and `presentation` (how its figures read)."""
+(the same from plain rows, for the pages), `objective_page` (one objective, its family and history) and
+`presentation` (how its figures read)."""
 
 from okrs.scorecard.selector import (
     TREND_PERIODS,

@@ -1,6 +1,9 @@
-"""The one selector of the dashboard and the scorecard: summaries, roll-ups and the alignment tree, as plain
-dataclasses the pages and the exports (okrs.exports) share: what a period looks like for the teams a user
+"""The one selector of the dashboard and the scorecard: summaries, roll-ups, the alignment tree and the KPI lines,
+as plain dataclasses the pages and the exports (okrs.exports) share: what a period looks like for the teams a user
 can see, in a fixed number of queries. The roll-up formula lives here and nowhere else.
+
+The summaries hold either model instances (here: the exports and the API write every field of a key result) or
+the pages' plain rows (okrs.scorecard.rows); everything after them reads both through the protocols below.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from kpis.status import Rag, Range, target_range, target_status, threshold_statu
 from okrs import kinds, progress
 from okrs.as_of import effective_as_of, is_past, key_results_as_of, kpi_values_as_of
 from okrs.calendar import fiscal_start
-from okrs.models import Guardrail, KeyResult, Objective, ProgressSnapshot, Status, Team
+from okrs.models import Guardrail, Objective, Status, Team
 from okrs.selectors import objectives_for_user
 
 # How many periods of the scorecard's grain its trend sparklines cover, the scorecard's own period last.
@@ -160,8 +163,8 @@ def breached_guardrails(key_results: Iterable[KeyResultFigures]) -> dict[int, li
     return breached
 
 
-def _summaries(objectives: Iterable[Objective]) -> list[ObjectiveSummary]:
-    """Summaries with the guardrails their key results break."""
+def instance_summaries(objectives: Iterable[Objective]) -> list[ObjectiveSummary]:
+    """Summaries of objective instances, their key results prefetched, with the guardrails those break."""
     objectives = list(objectives)
     breached = breached_guardrails(kr for o in objectives for kr in o.key_results.all())
     return [objective_summary(o, breached.get(o.pk, ())) for o in objectives]
@@ -173,7 +176,7 @@ def objectives_with_key_results(
     """The period's objectives the user can see, as model instances, with key results, their KPIs and breached
     guardrails, in at most three queries: what the exports and the API write every field of a key result from."""
     objectives = objectives_for_user(user=user, period=period, team=team)
-    return _summaries(objectives.order_by("team__name", "title", "pk"))
+    return instance_summaries(objectives.order_by("team__name", "title", "pk"))
 
 
 def periods_with_objectives(*, user: User | AnonymousUser, period: Period) -> list[Period]:
@@ -524,76 +527,4 @@ def _line(
         previous=trend[-2],
         trend_labels=[span.label for span in spans],
         trend=trend,
-    )
-
-
-@dataclass(frozen=True)
-class HistoryPoint:
-    day: date
-    progress: float | None
-    expected: float | None
-
-
-@dataclass(frozen=True)
-class ObjectivePage:
-    """One objective with what it aligns to, what aligns to it (across teams) and its progress day by day."""
-
-    summary: ObjectiveSummary
-    parent: ObjectiveSummary | None
-    parent_key_result: KeyResult | None  # the parent's key result this objective supports, if it aligns to one
-    subtree: AlignmentNode
-    history: list[HistoryPoint]
-
-    @property
-    def children(self) -> list[AlignmentNode]:
-        return self.subtree.children
-
-
-def _objective_history(summary: ObjectiveSummary) -> list[HistoryPoint]:
-    """The objective's progress and pace on each day its key results were snapshotted: the same weighted means as
-    its summary, over the snapshots, in one query."""
-    weights = {kr.pk: kr.weight for kr in summary.key_results}
-    rows = ProgressSnapshot.objects.filter(key_result_id__in=weights).order_by("day")
-    by_day: dict[date, list[tuple[float | None, float | None, float]]] = {}
-    for day, kr_id, measured, expected in rows.values_list("day", "key_result_id", "progress", "expected"):
-        by_day.setdefault(day, []).append((measured, expected, weights[kr_id]))
-    return [
-        HistoryPoint(
-            day,
-            progress.weighted_mean((p, w) for p, _, w in items),
-            progress.weighted_mean((e, w) for p, e, w in items if p is not None),
-        )
-        for day, items in by_day.items()
-    ]
-
-
-def objective_page(*, user: User | AnonymousUser, pk: int) -> ObjectivePage | None:
-    """The objective page's reads; None when the objective does not exist or lies outside the user's teams.
-
-    Descendants are read a generation per query, whatever their teams or periods, as far as the user can see them.
-    """
-    visible = objectives_for_user(user=user)
-    found = _summaries(visible.filter(pk=pk))
-    if not found:
-        return None
-    summary = found[0]
-    objective = summary.objective
-    parent_key_result = None
-    parent_id = objective.parent_objective_id
-    if objective.parent_key_result_id is not None:
-        parent_key_result = KeyResult.objects.filter(
-            pk=objective.parent_key_result_id, objective__in=visible.values("pk")
-        ).first()
-        parent_id = parent_key_result.objective_id if parent_key_result is not None else None
-    parents = _summaries(visible.filter(pk=parent_id)) if parent_id is not None else []
-    family, generation, seen = [summary], [summary], {objective.pk}
-    while generation:
-        ids = [s.objective.pk for s in generation]
-        below = visible.filter(Q(parent_objective_id__in=ids) | Q(parent_key_result__objective_id__in=ids))
-        generation = _summaries(below.exclude(pk__in=seen).order_by("team__name", "title", "pk"))
-        seen.update(s.objective.pk for s in generation)
-        family.extend(generation)
-    subtree = next(node for node in alignment_tree(family) if node.summary is summary)
-    return ObjectivePage(
-        summary, parents[0] if parents else None, parent_key_result, subtree, _objective_history(summary)
     )
