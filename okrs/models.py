@@ -245,12 +245,8 @@ class KeyResult(models.Model):
 
     @property
     def effective_direction(self) -> str:
-        """The override, else the KPI's direction; a band KPI or a manual number goes the way its target lies."""
-        if self.direction:
-            return self.direction
-        if self.kpi is not None and self.kpi.direction in (Direction.HIGHER, Direction.LOWER):
-            return str(self.kpi.direction)
-        return self.kind_rules.implied_direction(self)
+        """The override, else the KPI's direction (okrs.kinds.effective_direction)."""
+        return kinds.effective_direction(self)
 
     @property
     def segment_label(self) -> str:

@@ -8,7 +8,7 @@ from django.db.models import CheckConstraint, Q
 
 from kpis.models import Direction
 from okrs import progress
-from okrs.kinds.base import SEGMENT_FIELDS, Formatter, Kind, Stat, formatter_of, signed_percent
+from okrs.kinds.base import SEGMENT_FIELDS, Formatter, KeyResultFields, Kind, Stat, formatter_of, signed_percent
 
 if TYPE_CHECKING:
     from okrs.models import KeyResult
@@ -72,7 +72,7 @@ class Relative(Kind):
             f"a target of {fmt(target)}: {impossible}"
         }
 
-    def implied_direction(self, key_result: KeyResult) -> str:
+    def implied_direction(self, key_result: KeyResultFields) -> str:
         if key_result.change_percent is not None:
             return Direction.LOWER if key_result.change_percent < 0 else Direction.HIGHER
         return super().implied_direction(key_result)
