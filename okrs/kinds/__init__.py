@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.db.models import CheckConstraint
 
 from okrs.kinds.base import (
     SEGMENT_FIELDS,
     Formatter,
+    KeyResultFields,
     Kind,
     ReferenceLine,
     Stat,
@@ -24,9 +23,6 @@ from okrs.kinds.milestone import Milestone
 from okrs.kinds.relative import Relative
 from okrs.kinds.threshold import Threshold
 
-if TYPE_CHECKING:
-    from okrs.models import KeyResult
-
 # The registry: a new kind is a module beside these and one entry here.
 KINDS: tuple[Kind, ...] = (FromTo(), Relative(), Threshold(), Manual(), Milestone())
 BY_VALUE: dict[str, Kind] = {kind.value: kind for kind in KINDS}
@@ -38,6 +34,7 @@ __all__ = [
     "KINDS",
     "SEGMENT_FIELDS",
     "Formatter",
+    "KeyResultFields",
     "Kind",
     "ReferenceLine",
     "Stat",
@@ -56,7 +53,7 @@ def get(value: str) -> Kind | None:
     return BY_VALUE.get(value)
 
 
-def kind_of(key_result: KeyResult) -> Kind:
+def kind_of(key_result: KeyResultFields) -> Kind:
     return BY_VALUE[key_result.kind]
 
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from django.db.models import CheckConstraint, Q
 from django.template.defaultfilters import floatformat
 
 from kpis.formatting import chart_format, formatter
-from kpis.models import Direction
+from kpis.models import Direction, Kpi
 from okrs import progress
 
 if TYPE_CHECKING:
@@ -30,7 +30,29 @@ EN_DASH, MINUS = "\u2013", "\u2212"
 SEGMENT_FIELDS = ("kpi", "dimension", "member")
 
 
-def formatter_of(key_result: KeyResult) -> Formatter:
+class KeyResultFields(Protocol):
+    """What a kind reads of a key result to word what it asks for: a KeyResult, or a page's plain row of the same
+    fields (the planning page's), which is no model instance."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def kpi(self) -> Kpi | None: ...
+    @property
+    def baseline_value(self) -> float | None: ...
+    @property
+    def target_value(self) -> float | None: ...
+    @property
+    def change_percent(self) -> float | None: ...
+    @property
+    def threshold_mode(self) -> str: ...
+    @property
+    def band_min(self) -> float | None: ...
+    @property
+    def band_max(self) -> float | None: ...
+
+
+def formatter_of(key_result: KeyResultFields) -> Formatter:
     """Numbers of a key result as people read them: by its KPI's unit, or as typed for a manual number."""
     kpi = key_result.kpi
     return formatter(kpi.unit, kpi.decimals) if kpi is not None else formatter(None)
@@ -168,7 +190,7 @@ class Kind:
 
     # Words
 
-    def asks(self, key_result: KeyResult, fmt: Formatter, baseline_label: str | None = None) -> str:
+    def asks(self, key_result: KeyResultFields, fmt: Formatter, baseline_label: str | None = None) -> str:
         """The sentence of what the key result asks for, e.g. `12.5 % (2026-Q2) → 10.0 %`."""
         source = f" ({baseline_label})" if baseline_label else ""
         return f"{fmt(key_result.baseline_value)}{source} → {fmt(key_result.target_value)}"

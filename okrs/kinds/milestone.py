@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from okrs import progress
-from okrs.kinds.base import Formatter, Kind, ReferenceLine, Stat, TargetRange
+from okrs.kinds.base import Formatter, KeyResultFields, Kind, ReferenceLine, Stat, TargetRange
 
 if TYPE_CHECKING:
     from okrs.models import KeyResult
@@ -39,7 +39,7 @@ class Milestone(Kind):
     def target_range(self, key_result: KeyResult) -> TargetRange | None:
         return None
 
-    def asks(self, key_result: KeyResult, fmt: Formatter, baseline_label: str | None = None) -> str:
+    def asks(self, key_result: KeyResultFields, fmt: Formatter, baseline_label: str | None = None) -> str:
         return "Done when a check-in marks it done."
 
     def target_text(self, key_result: KeyResult, fmt: Formatter) -> str:

@@ -8,7 +8,7 @@ from django.db.models import CheckConstraint, Q
 
 from kpis.models import Direction
 from okrs import progress
-from okrs.kinds.base import SEGMENT_FIELDS, Formatter, Kind, Stat, signed_percent
+from okrs.kinds.base import SEGMENT_FIELDS, Formatter, KeyResultFields, Kind, Stat, signed_percent
 
 if TYPE_CHECKING:
     from okrs.models import KeyResult
@@ -59,7 +59,7 @@ class Relative(Kind):
             return Direction.LOWER if key_result.change_percent < 0 else Direction.HIGHER
         return super().implied_direction(key_result)
 
-    def asks(self, key_result: KeyResult, fmt: Formatter, baseline_label: str | None = None) -> str:
+    def asks(self, key_result: KeyResultFields, fmt: Formatter, baseline_label: str | None = None) -> str:
         change = key_result.change_percent
         if change is None:
             return super().asks(key_result, fmt)
