@@ -1,10 +1,12 @@
-"""Benchmark: server-side time to render the dashboard and the scorecard for a quarter with 200 objectives and
-1,000 key results, p50 and p95 over repeated requests, through Django's test client and over HTTP with gunicorn,
-each against a trivial view (`/health/`) in the same run. Goal: p95 <= 150 ms.
+"""Benchmark: server-side time to render the dashboard, the scorecard and the planning page for a quarter with 200
+objectives and 1,000 key results, and the page of one key result with a year of daily progress snapshots, p50 and
+p95 over repeated requests, through Django's test client and over HTTP with gunicorn, each against a trivial view
+(`/health/`) in the same run. Goal: p95 <= 150 ms.
 
-Run: uv run python bench/pages_bench.py [--requests 40]
+Run: uv run python bench/pages_bench.py [--requests 40] [--pages planning "key result, a year"] [--port 0]
 Uses the OKR benchmark's database and data (bench/okr_bench.py builds them when missing): 200 active objectives of
-five key results each, in the quarter of 2026-11-15, over 5,260,800 observations.
+five key results each, in the quarter of 2026-11-15, over 5,260,800 observations; the first key result gets 365
+daily snapshots, a weekly check-in over the year (each with its history row) and a few edits of its own.
 """
 
 from __future__ import annotations
@@ -26,22 +28,35 @@ os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECRET_KEY", "bench-only-" + "x1y2z3" * 10)
 os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 os.environ.setdefault("SECURE_COOKIES", "false")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 
 from _setup import BENCH_DATABASE_URL, ROOT, django_setup
-from okr_bench import _key_results_ensure
+from okr_bench import TODAY, _key_results_ensure
 from series_bench import _generate
 
 GOAL_P95_MS = 150.0
-PAGES = {"dashboard": "/", "scorecard": "/scorecard/", "trivial view": "/health/"}
+PAGES = {
+    "dashboard": "/",
+    "scorecard": "/scorecard/",
+    "planning": "/planning/",
+    "key result, a year": "/key-results/{year_key_result}/",
+    "trivial view": "/health/",
+}
+# The key result with a year of history: one snapshot a day, a check-in a week, a few edits of its own.
+SNAPSHOT_DAYS, CHECK_INS, EDITS = 365, 52, 5
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--days", type=int, default=1096)
+    parser.add_argument("--pages", nargs="+", choices=[name for name in PAGES if "trivial" not in name])
+    parser.add_argument("--port", type=int, default=0, help="gunicorn's port (0: any free one)")
     args = parser.parse_args()
     django_setup()
     session_key = _data_ensure(args.days)
+    chosen = {name: path for name, path in PAGES.items() if not args.pages or name in args.pages or "trivial" in name}
+    pages = {name: path.format(year_key_result=_year_of_history_ensure()) for name, path in chosen.items()}
 
     from django.conf import settings
     from django.test import Client
@@ -50,16 +65,25 @@ def main() -> None:
     client.cookies[settings.SESSION_COOKIE_NAME] = session_key
     print(f"{args.requests} requests per page after 3 warm-ups; milliseconds")
     print(_header())
-    for name, path in PAGES.items():
-        print(_row(f"test client  {name}", _times(lambda p=path: _get_client(client, p), args.requests)))
-    with _gunicorn() as base:
-        for name, path in PAGES.items():
-            url = base + path
-            print(_row(f"gunicorn     {name}", _times(lambda u=url: _get_http(u, session_key), args.requests)))
+    measured = {name: _times(lambda p=path: _get_client(client, p), args.requests) for name, path in pages.items()}
+    _print_rows("test client", measured)
+    with _gunicorn(args.port) as base:
+        measured = {
+            name: _times(lambda u=base + path: _get_http(u, session_key), args.requests) for name, path in pages.items()
+        }
+    _print_rows("gunicorn", measured)
+
+
+def _print_rows(through: str, measured: dict[str, list[float]]) -> None:
+    """A row a page, its median also as a ratio to the trivial view's of the same run."""
+    reference = statistics.median(measured["trivial view"])
+    for name, runs in measured.items():
+        print(_row(f"{through:12} {name}", runs, reference))
 
 
 def _data_ensure(days: int) -> str:
     """The OKR benchmark's quarter, computed, and a signed-in superuser's session key."""
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.auth.models import User
     from django.contrib.sessions.backends.db import SessionStore
@@ -82,11 +106,54 @@ def _data_ensure(days: int) -> str:
     )
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    # The backend that signs people in with a password (okrs.roles.PersonBackend); a session naming another one
+    # is anonymous.
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     assert session.session_key is not None
     return session.session_key
+
+
+def _year_of_history_ensure() -> int:
+    """The first benchmark key result, with SNAPSHOT_DAYS daily snapshots up to TODAY, CHECK_INS weekly check-ins
+    and EDITS edits of its title (each check-in and edit leaves a history row); its id."""
+    import datetime as dt
+
+    from django.contrib.auth.models import User
+
+    from config.audit import acting_as
+    from okrs.models import KeyResult, ProgressSnapshot, Status
+    from okrs.services.activity import check_in_create
+    from okrs.services.objectives import key_result_update
+
+    key_result = KeyResult.objects.filter(objective__title="Objective 0").order_by("pk").first()
+    assert key_result is not None, "the OKR benchmark's key results are missing"
+    days = [TODAY - dt.timedelta(days=back) for back in range(SNAPSHOT_DAYS)]
+    statuses = [Status.ON_TRACK, Status.AT_RISK, Status.OFF_TRACK]
+    ProgressSnapshot.objects.bulk_create(
+        [
+            ProgressSnapshot(
+                key_result=key_result,
+                day=day,
+                value=4.0 + (index % 30) / 10,
+                progress=min(100.0, index * 0.3),
+                expected=min(100.0, index * 0.28),
+                status=statuses[index % 3],
+            )
+            for index, day in enumerate(reversed(days))
+        ],
+        ignore_conflicts=True,
+    )
+    author = User.objects.get_or_create(username="bench")[0]
+    with acting_as(author):
+        for week in range(key_result.check_ins.count(), CHECK_INS):
+            day = TODAY - dt.timedelta(weeks=CHECK_INS - 1 - week)
+            comment = f"Week {week + 1}: the new routing rules are in for two more queues."
+            check_in_create(key_result=key_result, author=author, day=day, confidence=week % 11, comment=comment)
+        for edit in range(key_result.history.filter(title__startswith="Escalations -20% (").count(), EDITS):
+            key_result_update(key_result=key_result, recompute=False, title=f"Escalations -20% (edit {edit + 1})")
+    return key_result.pk
 
 
 def _get_client(client: object, path: str) -> None:
@@ -115,25 +182,29 @@ def _times(call: Callable[[], None], requests: int) -> list[float]:
 
 
 def _header() -> str:
-    return f"{'':34} {'p50':>8} {'p95':>8} {'max':>8}"
+    return f"{'':34} {'p50':>8} {'p95':>8} {'max':>8} {'p50/trivial':>12}"
 
 
-def _row(label: str, runs: list[float]) -> str:
+def _row(label: str, runs: list[float], reference: float) -> str:
     p95 = statistics.quantiles(runs, n=20)[-1]
     verdict = (
         ""
         if "trivial" in label
         else ("  (goal p95 <= 150: met)" if p95 <= GOAL_P95_MS else "  (goal p95 <= 150: missed)")
     )
-    return f"{label:34} {statistics.median(runs):8.1f} {p95:8.1f} {max(runs):8.1f}{verdict}"
+    ratio = statistics.median(runs) / reference
+    return f"{label:34} {statistics.median(runs):8.1f} {p95:8.1f} {max(runs):8.1f} {ratio:11.1f}x{verdict}"
 
 
 class _gunicorn:
     """gunicorn serving the app on a free local port, one sync worker, for the length of the `with` block."""
 
+    def __init__(self, port: int) -> None:
+        self.port = port
+
     def __enter__(self) -> str:
         with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
+            probe.bind(("127.0.0.1", self.port))
             port = probe.getsockname()[1]
         env = os.environ | {
             "DATABASE_URL": BENCH_DATABASE_URL,
