@@ -6,7 +6,7 @@ p95 over repeated requests, through Django's test client and over HTTP with guni
 Run: uv run python bench/pages_bench.py [--requests 40] [--pages planning "key result, a year"] [--port 0]
 Uses the OKR benchmark's database and data (bench/okr_bench.py builds them when missing): 200 active objectives of
 five key results each, in the quarter of 2026-11-15, over 5,260,800 observations; the first key result gets 365
-daily snapshots, a weekly check-in over the year (each with its history row) and a few edits of its own.
+daily snapshots, 52 check-ins (each with its history row) and a few edits of its own.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ PAGES = {
     "key result, a year": "/key-results/{year_key_result}/",
     "trivial view": "/health/",
 }
-# The key result with a year of history: one snapshot a day, a check-in a week, a few edits of its own.
+# The key result with a year of history: one snapshot a day, a year's weekly check-ins, a few edits of its own.
 SNAPSHOT_DAYS, CHECK_INS, EDITS = 365, 52, 5
 
 
@@ -116,8 +116,8 @@ def _data_ensure(days: int) -> str:
 
 
 def _year_of_history_ensure() -> int:
-    """The first benchmark key result, with SNAPSHOT_DAYS daily snapshots up to TODAY, CHECK_INS weekly check-ins
-    and EDITS edits of its title (each check-in and edit leaves a history row); its id."""
+    """The first benchmark key result, with SNAPSHOT_DAYS daily snapshots up to TODAY, CHECK_INS check-ins in its
+    quarter and EDITS edits of its title (each check-in and edit leaves a history row); its id."""
     import datetime as dt
 
     from django.contrib.auth.models import User
@@ -147,10 +147,12 @@ def _year_of_history_ensure() -> int:
     )
     author = User.objects.get_or_create(username="bench")[0]
     with acting_as(author):
-        for week in range(key_result.check_ins.count(), CHECK_INS):
-            day = TODAY - dt.timedelta(weeks=CHECK_INS - 1 - week)
-            comment = f"Week {week + 1}: the new routing rules are in for two more queues."
-            check_in_create(key_result=key_result, author=author, day=day, confidence=week % 11, comment=comment)
+        # A check-in is dated inside its key result's period: from its first day to TODAY, round again if need be.
+        days_so_far = (TODAY - key_result.objective.period.start).days + 1
+        for index in range(key_result.check_ins.count(), CHECK_INS):
+            day = TODAY - dt.timedelta(days=(CHECK_INS - 1 - index) % days_so_far)
+            comment = f"Check-in {index + 1}: the new routing rules are in for two more queues."
+            check_in_create(key_result=key_result, author=author, day=day, confidence=index % 11, comment=comment)
         for edit in range(key_result.history.filter(title__startswith="Escalations -20% (").count(), EDITS):
             key_result_update(key_result=key_result, recompute=False, title=f"Escalations -20% (edit {edit + 1})")
     return key_result.pk

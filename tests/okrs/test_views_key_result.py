@@ -246,9 +246,10 @@ def test_the_page_takes_the_same_queries_however_many_check_ins_and_snapshots(
 
 
 def _history(key_result: KeyResult, author: User, *, snapshots: int, check_ins: int, edits: int) -> None:
-    """Daily snapshots up to today, check-ins (each a history row) and edits of the title, in addition to any there
-    are already."""
+    """Daily snapshots up to today, check-ins on the period's last day (each a history row) and edits of the title,
+    in addition to any there are already."""
     today = timezone.localdate()
+    last_day = key_result.objective.period.end - timedelta(days=1)
     ProgressSnapshot.objects.bulk_create(
         [
             ProgressSnapshot(key_result=key_result, day=today - timedelta(days=back), progress=back % 100, value=back)
@@ -258,7 +259,7 @@ def _history(key_result: KeyResult, author: User, *, snapshots: int, check_ins: 
     )
     with acting_as(author):
         for index in range(check_ins):
-            check_in_create(key_result=key_result, author=author, day=today, confidence=5, comment=f"Note {index}")
+            check_in_create(key_result=key_result, author=author, day=last_day, confidence=5, comment=f"Note {index}")
         for index in range(edits):
             key_result_update(key_result=key_result, recompute=False, title=f"Cut escalations, take {index}")
 
