@@ -150,6 +150,19 @@ class KpiTargetForm(forms.Form):
             self.add_error("band_max", f"The band ends below where it starts ({low:g} > {high:g}).")
         return data
 
+    def target_fields(self) -> dict[str, Any]:
+        """The cleaned form as the arguments of kpi_target_create and kpi_target_update."""
+        data = self.cleaned_data
+        return {
+            "period_label": data["period"],
+            "dimension": data["dimension"],
+            "member": data["member"],
+            "value": data["value"],
+            "band_min": data["band_min"],
+            "band_max": data["band_max"],
+            "tolerance": data["tolerance"] or 0,
+        }
+
 
 class ImportUploadForm(forms.Form):
     file = forms.FileField(

@@ -52,7 +52,7 @@ class _ByKey:
             raise NotFound(f"No {self.noun} with the key '{key}'.") from None
 
 
-def _kpi_or_404(key: str) -> Kpi:
+def kpi_or_404(key: str) -> Kpi:
     kpi = Kpi.objects.prefetch_related("measures").filter(key=key).first()
     if kpi is None:
         raise NotFound(f"No KPI with the key '{key}'.")
@@ -175,7 +175,7 @@ class KpiTargetList(generics.ListAPIView[Any]):
     def get_queryset(self) -> QuerySet[KpiTarget]:
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular reads the model, without a key
             return KpiTarget.objects.none()
-        self.kpi = _kpi_or_404(self.kwargs["key"])
+        self.kpi = kpi_or_404(self.kwargs["key"])
         targets = KpiTarget.objects.filter(kpi=self.kpi).select_related("period", "dimension")
         return targets.annotate(period_start=F("period__start"))
 
@@ -208,7 +208,7 @@ class KpiSeries(APIView):
         query = SeriesQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
-        kpi = _kpi_or_404(key)
+        kpi = kpi_or_404(key)
         dimension = _dimension(params.get("by"))
         window = {
             "kpi": kpi,
