@@ -40,15 +40,22 @@ class DeliveryFailed(Exception):
 
 @transaction.atomic
 def webhook_create(*, url: str, events: list[str], created_by: User | None, description: str = "") -> Webhook:
+    webhook = Webhook(created_by=created_by, secret=webhook_signing.new_secret())
+    return _webhook_save(webhook, url=url, events=events, description=description)
+
+
+@transaction.atomic
+def webhook_update(*, webhook: Webhook, url: str, events: list[str], description: str = "") -> Webhook:
+    """A new URL, events or description; the secret stays, and so do the deliveries already recorded."""
+    return _webhook_save(webhook, url=url, events=events, description=description)
+
+
+def _webhook_save(webhook: Webhook, *, url: str, events: list[str], description: str) -> Webhook:
     if urlsplit(url).scheme not in ("http", "https"):
         raise ValidationError({"url": "Give an http:// or https:// URL."})
-    webhook = Webhook(
-        url=url,
-        events=list(dict.fromkeys(events)),
-        description=description,
-        created_by=created_by,
-        secret=webhook_signing.new_secret(),
-    )
+    webhook.url = url
+    webhook.events = list(dict.fromkeys(events))
+    webhook.description = description
     webhook.full_clean()
     webhook.save()
     return webhook
@@ -58,6 +65,11 @@ def webhook_set_active(*, webhook: Webhook, active: bool) -> Webhook:
     webhook.is_active = active
     webhook.save(update_fields=["is_active"])
     return webhook
+
+
+def webhook_delete(*, webhook: Webhook) -> None:
+    """The webhook and its delivery log go; a delivery still queued finds no row and is not sent."""
+    webhook.delete()
 
 
 # Named, not imported: okrs.tasks imports this module.
