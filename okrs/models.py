@@ -629,6 +629,9 @@ class WebhookDelivery(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    resent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the sweep for stuck deliveries last queued it again"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
