@@ -6,11 +6,17 @@ from typing import Any
 
 from django import forms
 
-from okrs.models import Webhook
+from okrs.models import Webhook, validate_webhook_url
 
 
 class WebhookForm(forms.Form):
-    url = forms.URLField(label="Payload URL", max_length=500, assume_scheme="https", help_text="Pacer POSTs JSON here.")
+    url = forms.URLField(
+        label="Payload URL",
+        max_length=500,
+        assume_scheme="https",
+        validators=[validate_webhook_url],
+        help_text="Pacer POSTs JSON here.",
+    )
     events = forms.MultipleChoiceField(
         choices=Webhook.Event.choices,
         widget=forms.CheckboxSelectMultiple,

@@ -16,13 +16,11 @@ import urllib.error
 import urllib.request
 from functools import partial
 from typing import Any
-from urllib.parse import urlsplit
 
 import kombu.exceptions
 from celery import current_app
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -55,8 +53,6 @@ def webhook_update(*, webhook: Webhook, url: str, events: list[str], description
 
 
 def _webhook_save(webhook: Webhook, *, url: str, events: list[str], description: str) -> Webhook:
-    if urlsplit(url).scheme not in ("http", "https"):
-        raise ValidationError({"url": "Give an http:// or https:// URL."})
     webhook.url = url
     webhook.events = list(dict.fromkeys(events))
     webhook.description = description
