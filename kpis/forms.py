@@ -15,6 +15,7 @@ from kpis import periods
 from kpis.models import Dimension, Direction, Kpi
 from kpis.previews import Preview, preview_read
 from kpis.services.definitions import kpi_formula_check
+from kpis.services.targets import TargetFields
 
 UPLOAD_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm")
 
@@ -150,7 +151,7 @@ class KpiTargetForm(forms.Form):
             self.add_error("band_max", f"The band ends below where it starts ({low:g} > {high:g}).")
         return data
 
-    def target_fields(self) -> dict[str, Any]:
+    def target_fields(self) -> TargetFields:
         """The cleaned form as the arguments of kpi_target_create and kpi_target_update."""
         data = self.cleaned_data
         return {

@@ -6,6 +6,8 @@ constraints and clean() say what else is refused (a repeated target, a figure th
 
 from __future__ import annotations
 
+from typing import Required, TypedDict, Unpack
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -14,54 +16,28 @@ from kpis.services.calendar import period_for_label
 from kpis.services.definitions import key_results_refresh
 
 
+class TargetFields(TypedDict, total=False):
+    """A target's fields as kpis.forms.KpiTargetForm.target_fields gives them: a period label, and a value or band."""
+
+    period_label: Required[str]
+    dimension: Dimension | None
+    member: str
+    value: float | None
+    band_min: float | None
+    band_max: float | None
+    tolerance: float
+
+
 @transaction.atomic
-def kpi_target_create(
-    *,
-    kpi: Kpi,
-    period_label: str,
-    dimension: Dimension | None = None,
-    member: str = "",
-    value: float | None = None,
-    band_min: float | None = None,
-    band_max: float | None = None,
-    tolerance: float = 0,
-) -> KpiTarget:
+def kpi_target_create(*, kpi: Kpi, **fields: Unpack[TargetFields]) -> KpiTarget:
     """A new target; ValidationError naming the field for a bad period, a missing figure or a repeated target."""
-    return _target_save(
-        KpiTarget(kpi=kpi),
-        period_label=period_label,
-        dimension=dimension,
-        member=member,
-        value=value,
-        band_min=band_min,
-        band_max=band_max,
-        tolerance=tolerance,
-    )
+    return _target_save(KpiTarget(kpi=kpi), fields)
 
 
 @transaction.atomic
-def kpi_target_update(
-    *,
-    target: KpiTarget,
-    period_label: str,
-    dimension: Dimension | None = None,
-    member: str = "",
-    value: float | None = None,
-    band_min: float | None = None,
-    band_max: float | None = None,
-    tolerance: float = 0,
-) -> KpiTarget:
-    """The target with every field set anew, checked as a new one is; the key results reading the KPI follow."""
-    return _target_save(
-        target,
-        period_label=period_label,
-        dimension=dimension,
-        member=member,
-        value=value,
-        band_min=band_min,
-        band_max=band_max,
-        tolerance=tolerance,
-    )
+def kpi_target_update(*, target: KpiTarget, **fields: Unpack[TargetFields]) -> KpiTarget:
+    """The target with every field set anew (those not given to their defaults), checked as a new one is."""
+    return _target_save(target, fields)
 
 
 @transaction.atomic
@@ -72,25 +48,16 @@ def kpi_target_delete(*, target: KpiTarget) -> None:
     key_results_refresh(kpi=kpi)
 
 
-def _target_save(
-    target: KpiTarget,
-    *,
-    period_label: str,
-    dimension: Dimension | None,
-    member: str,
-    value: float | None,
-    band_min: float | None,
-    band_max: float | None,
-    tolerance: float,
-) -> KpiTarget:
+def _target_save(target: KpiTarget, fields: TargetFields) -> KpiTarget:
     try:
-        target.period = period_for_label(label=period_label)
+        target.period = period_for_label(label=fields["period_label"])
     except ValueError as error:
         raise ValidationError({"period": str(error)}) from None
-    target.dimension = dimension
-    target.member = member.strip() if dimension else ""
-    target.value, target.band_min, target.band_max = value, band_min, band_max
-    target.tolerance = tolerance
+    target.dimension = fields.get("dimension")
+    target.member = fields.get("member", "").strip() if target.dimension else ""
+    target.value = fields.get("value")
+    target.band_min, target.band_max = fields.get("band_min"), fields.get("band_max")
+    target.tolerance = fields.get("tolerance", 0)
     target.full_clean()
     target.save()
     key_results_refresh(kpi=target.kpi)

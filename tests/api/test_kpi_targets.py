@@ -10,9 +10,7 @@ from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
 from kpis.models import Kpi, KpiTarget
-from okrs.models import Person
 from tests.api.conftest import MakeToken
-from tests.okrs.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -34,13 +32,6 @@ def _client(secret: str) -> APIClient:
 def viewer_writer(make_token: MakeToken) -> APIClient:
     """Mia, a team viewer, with a token that has the write scope: her role still says no."""
     return _client(make_token(scopes=["read", "write"]))
-
-
-@pytest.fixture
-def admin_client(make_token: MakeToken) -> APIClient:
-    user = UserFactory(username="ada")
-    Person.objects.create(user=user, org_role=Person.OrgRole.ADMIN)
-    return _client(make_token(scopes=["read", "write"], user=user))
 
 
 def _target_url(target: KpiTarget) -> str:

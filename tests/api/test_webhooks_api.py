@@ -22,20 +22,6 @@ HOOK = {"url": "https://chat.example.com/hooks/pacer", "events": ["import.failed
 
 
 @pytest.fixture
-def admin() -> User:
-    user = UserFactory(username="ada")
-    Person.objects.create(user=user, org_role=Person.OrgRole.ADMIN)
-    return user
-
-
-@pytest.fixture
-def admin_client(admin: User, make_token: MakeToken) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {make_token(scopes=['read', 'write'], user=admin)}")
-    return client
-
-
-@pytest.fixture
 def webhook(admin: User) -> Webhook:
     return webhook_create(url="https://old.example.com/in", events=["check_in.added"], created_by=admin)
 
