@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -8,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from simple_history import register
 
 from config.audit import history_user, tracked
@@ -255,6 +257,11 @@ class KeyResult(models.Model):
     def segment_label(self) -> str:
         return f"{self.dimension.key}={self.member}" if self.dimension else "overall"
 
+    def check_in_days(self) -> tuple[date, date]:
+        """The first and the last day a check-in may be dated: within the objective's period, and not after today."""
+        span = self.objective.period.span
+        return span.start, min(span.last_day, timezone.localdate())
+
     def clean(self) -> None:
         if kinds.get(self.kind) is None:
             return  # the field's own validation names the unknown kind; rules per kind would only add noise
@@ -266,6 +273,8 @@ class KeyResult(models.Model):
         if (self.dimension_id is None) != (self.member == ""):
             errors["member"] = "A segment needs both a dimension and a member, e.g. team = Tier 1."
         errors.update(self.kind_rules.errors(self))
+        if self.is_kpi_kind:
+            errors = {**self.kind_rules.impossible_errors(self), **errors}
         if errors:
             raise ValidationError(errors)
 
@@ -299,6 +308,10 @@ class Guardrail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kpi.key} {self.comparison} {self.threshold:g}"
+
+    def clean(self) -> None:
+        if self.kpi_id is not None and (message := self.kpi.impossible(self.threshold)):
+            raise ValidationError({"threshold": message})
 
     def breached_by(self, value: float | None) -> bool:
         """Whether the watched KPI at `value` breaks the guardrail; with no data it is not (yet) breached."""
@@ -365,6 +378,24 @@ class CheckIn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key_result} on {self.day}"
+
+    def clean(self) -> None:
+        if self.day is None or self.key_result_id is None:
+            return
+        first, last = self.key_result.check_in_days()
+        if first <= self.day <= last:
+            return
+        span = self.key_result.objective.period.span
+        if not span.start <= self.day <= span.last_day:
+            raise ValidationError(
+                {
+                    "day": f"Choose a day within {span.label}, the key result's period "
+                    f"({span.start:%-d %b %Y} \u2013 {span.last_day:%-d %b %Y})."
+                }
+            )
+        raise ValidationError(
+            {"day": f"Choose a day up to today ({last:%-d %b %Y}): a check-in tells how it went, not how it will."}
+        )
 
 
 class ProgressSnapshot(models.Model):

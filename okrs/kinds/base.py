@@ -118,6 +118,26 @@ class Kind:
         """What is wrong with the key result's fields for this kind, by field."""
         return {}
 
+    def impossible_errors(self, key_result: KeyResult) -> dict[str, str]:
+        """The numbers a person typed as values of the KPI (a baseline, a target or threshold, a band's ends) that
+        the KPI cannot take, by field: an FCR target of 120 % is refused, not tracked for a quarter."""
+        kpi = key_result.kpi
+        if kpi is None:
+            return {}
+        typed = {
+            "baseline_value": key_result.baseline_value if key_result.baseline_source == "typed" else None,
+            "target_value": key_result.target_value if key_result.target_source == "typed" else None,
+            "band_min": key_result.band_min,
+            "band_max": key_result.band_max,
+        }
+        return {name: message for name, value in typed.items() if (message := kpi.impossible(value))}
+
+    def read_errors(self, key_result: KeyResult) -> dict[str, str]:
+        """What is wrong once a series baseline has been read (and a target derived from it), by field. Asked right
+        after a fresh read (the planning preview, a save, an OKR file), never of the values stored at the last
+        recompute, which the data may since have moved."""
+        return {}
+
     def db_constraint(self) -> CheckConstraint | None:
         """The database's own guard for the fields this kind needs."""
         return None

@@ -175,7 +175,7 @@ def test_check_ins_take_what_the_kind_reads(kpi_data: Kpi, tier1: Team, editor: 
     assert (missing.status_code, missing.json()["errors"][0]["field"]) == (400, "value")
     assert not CheckIn.objects.exists()
 
-    added = _post(editor_client, url, {"value": 40, "confidence": 6, "day": "2026-04-01"})
+    added = _post(editor_client, url, {"value": 40, "confidence": 6, "day": "2026-03-01"})
     assert added.status_code == 201, added.json()
     assert added.json()["author"] == "eddie"
     assert [c["value"] for c in editor_client.get(url).json()] == [40.0]
