@@ -286,6 +286,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Scheduled scorecards: every minute, the subscriptions whose time has come (each sent by a task of its own).
     "okrs-scorecard-subscriptions-send-due": {"task": "okrs.scorecard_subscriptions_send_due", "schedule": 60.0},
+    # Webhook deliveries left pending (recorded while the broker was down, or whose retries were lost): sent again.
+    "okrs-webhook-deliveries-resend": {"task": "okrs.webhook_deliveries_resend", "schedule": 60.0},
 }
 
 # Scheduled scorecards. SITE_URL is where people reach the app, for the links in the e-mail; a delivery the mail
@@ -293,6 +295,11 @@ CELERY_BEAT_SCHEDULE = {
 SITE_URL = env_str("SITE_URL", "http://localhost:8000")
 SCORECARD_DELIVERY_ATTEMPTS = env_int("SCORECARD_DELIVERY_ATTEMPTS", 3, minimum=1, maximum=20)
 SCORECARD_DELIVERY_RETRY_SECONDS = env_int("SCORECARD_DELIVERY_RETRY_SECONDS", 300, minimum=1)
+
+# Webhooks. A delivery never tried this many seconds after it was recorded (or last queued again) has lost its task,
+# and is queued again by the sweep; one tried before, once its retries have been silent longer than their longest
+# backoff.
+WEBHOOK_RESEND_AFTER_SECONDS = env_int("WEBHOOK_RESEND_AFTER_SECONDS", 300, minimum=30)
 
 # Imports. A running import writes a heartbeat this often; one silent for IMPORT_STALE_SECONDS has lost its worker
 # and is sent again, at most IMPORT_MAX_ATTEMPTS times in all, then failed with the reason.
@@ -376,6 +383,8 @@ SPECTACULAR_SETTINGS = {
         "AccessTokenStateEnum": "okrs.models.AccessToken.State",
         "AccessTokenScopeEnum": "okrs.models.AccessToken.Scope",
         "GrainEnum": "kpis.periods.Grain",
+        "WebhookEventEnum": "okrs.models.Webhook.Event",
+        "WebhookDeliveryStateEnum": "okrs.models.WebhookDelivery.State",
         # api2
         "ObjectiveStateEnum": "okrs.models.Objective.State",
         "InitiativeStateEnum": "okrs.models.Initiative.State",

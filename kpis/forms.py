@@ -15,6 +15,7 @@ from kpis import periods
 from kpis.models import Dimension, Direction, Kpi
 from kpis.previews import Preview, preview_read
 from kpis.services.definitions import kpi_formula_check
+from kpis.services.targets import TargetFields
 
 UPLOAD_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm")
 
@@ -149,6 +150,19 @@ class KpiTargetForm(forms.Form):
         if low is not None and high is not None and low > high:
             self.add_error("band_max", f"The band ends below where it starts ({low:g} > {high:g}).")
         return data
+
+    def target_fields(self) -> TargetFields:
+        """The cleaned form as the arguments of kpi_target_create and kpi_target_update."""
+        data = self.cleaned_data
+        return {
+            "period_label": data["period"],
+            "dimension": data["dimension"],
+            "member": data["member"],
+            "value": data["value"],
+            "band_min": data["band_min"],
+            "band_max": data["band_max"],
+            "tolerance": data["tolerance"] or 0,
+        }
 
 
 class ImportUploadForm(forms.Form):

@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Aggregate, F, JSONField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import JSONObject
 
 from kpis import aggregation, formula, periods
 from kpis.models import (
+    Benchmark,
     CellChange,
     Dimension,
     ImportBatch,
@@ -220,6 +222,66 @@ def dimension_members(*, dimension_ids: Iterable[int]) -> dict[int, list[str]]:
     ):
         found.setdefault(dimension_id, []).append(value)
     return found
+
+
+BENCHMARK_FIELDS = ("label", "low", "high", "source")
+
+
+class _JsonList(Aggregate):
+    """A group's values as one JSON array, in no particular order: the caller sorts it."""
+
+    function = "JSONB_AGG"
+    output_field = JSONField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return super().as_sql(compiler, connection, function="JSON_GROUP_ARRAY", **extra)
+
+
+def _json_list(rows: QuerySet[Any], link: str, value: Any) -> Subquery:
+    """Each outer KPI's `value`s among `rows` (linked to it by `link`), as a JSON array; null when none."""
+    grouped = rows.filter(**{link: OuterRef("pk")}).order_by().values(link).annotate(items=_JsonList(value))
+    return Subquery(grouped.values("items"), output_field=JSONField())
+
+
+def kpi_rows(*columns: str) -> QuerySet[Any]:
+    """KPIs as `.values()` rows of `columns` and, in the same query, their relations: `measure_keys` and
+    `related_keys` (lists of keys) and `benchmark_rows` (dicts of BENCHMARK_FIELDS and `pk`), each in no order and
+    null when empty. kpi_links puts them in order."""
+    benchmark = JSONObject(pk=F("pk"), **{name: F(name) for name in BENCHMARK_FIELDS})
+    return Kpi.objects.values(*columns).annotate(
+        measure_keys=_json_list(Kpi.measures.through.objects.all(), "kpi_id", F("measure__key")),
+        related_keys=_json_list(Kpi.related.through.objects.all(), "from_kpi_id", F("to_kpi__key")),
+        benchmark_rows=_json_list(Benchmark.objects.all(), "kpi_id", benchmark),
+    )
+
+
+@dataclass(frozen=True)
+class KpiLinks:
+    """A KPI's measures and related KPIs (their keys, sorted) and benchmarks (by label), as the API shows them."""
+
+    measures: list[str]
+    related: list[str]
+    benchmarks: list[dict[str, Any]]
+
+
+def kpi_links(row: dict[str, Any]) -> KpiLinks:
+    """A kpi_rows row's relations in order. Sorted here, not by the database's collation, so that every database
+    and every view gives the same order."""
+    benchmarks = sorted(row["benchmark_rows"] or [], key=lambda found: (found["label"], found["pk"]))
+    return KpiLinks(
+        measures=sorted(row["measure_keys"] or []),
+        related=sorted(row["related_keys"] or []),
+        benchmarks=[
+            {
+                "label": found["label"],
+                # JSON keeps 3.0 as 3: the API gives floats
+                "low": None if found["low"] is None else float(found["low"]),
+                "high": None if found["high"] is None else float(found["high"]),
+                "source": found["source"],
+            }
+            for found in benchmarks
+        ],
+    )
 
 
 @dataclass(frozen=True)

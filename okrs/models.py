@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -603,6 +604,12 @@ register(
 )
 
 
+def validate_webhook_url(url: str) -> None:
+    """Deliveries are POSTed over HTTP: a URL field takes ftp:// too, which no delivery would reach."""
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise ValidationError("Give an http:// or https:// URL.", code="scheme")
+
+
 class Webhook(models.Model):
     """An org admin's subscription: Pacer POSTs the events picked to the URL, signed with the webhook's secret."""
 
@@ -612,7 +619,9 @@ class Webhook(models.Model):
         KEY_RESULT_STATUS_CHANGED = "key_result.status_changed", "A key result's status changed"
         CHECK_IN_ADDED = "check_in.added", "A check-in was added"
 
-    url = models.URLField(max_length=500, help_text="Where the events are POSTed, http:// or https://.")
+    url = models.URLField(
+        max_length=500, validators=[validate_webhook_url], help_text="Where the events are POSTed, http:// or https://."
+    )
     events = models.JSONField(default=list, help_text="The events sent, from Webhook.Event.")
     # Kept as it is (not a digest): every delivery is signed with it. Shown to org admins on the webhooks page.
     secret = models.CharField(max_length=64, editable=False)
@@ -657,6 +666,9 @@ class WebhookDelivery(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    resent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the sweep for stuck deliveries last queued it again"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -21,7 +21,7 @@ from okrs.services.recompute import (
     progress_snapshots_rebuild_for,
 )
 from okrs.services.snapshots import progress_snapshots_write
-from okrs.services.webhooks import DeliveryFailed, webhook_deliver
+from okrs.services.webhooks import DeliveryFailed, webhook_deliver, webhook_deliveries_resend
 
 # Another worker holding a key result is finishing the same computation: look again shortly.
 _BUSY_RETRY_SECONDS = 5
@@ -114,3 +114,9 @@ def webhook_deliver_task(self: Task, delivery_id: int) -> str | None:
     """Send one webhook delivery; retried with backoff (5 s doubling, up to 10 min) until the last try fails it."""
     delivery = webhook_deliver(delivery_id=delivery_id, last_try=self.request.retries >= (self.max_retries or 0))
     return None if delivery is None else delivery.state
+
+
+@shared_task(name="okrs.webhook_deliveries_resend", **RELIABLE_TASK)
+def webhook_deliveries_resend_task() -> int:
+    """Celery beat, every minute: queue again the pending deliveries whose task is gone."""
+    return len(webhook_deliveries_resend(now=timezone.now()))

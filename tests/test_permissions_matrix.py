@@ -30,8 +30,9 @@ from pytest_django import DjangoDbBlocker
 from rest_framework.parsers import JSONParser
 from rest_framework.views import APIView
 
-from kpis.models import Dimension, ImportBatch, Kpi
+from kpis.models import Dimension, ImportBatch, Kpi, KpiTarget
 from kpis.services.library import kpi_library_load
+from kpis.services.targets import kpi_target_create
 from okrs.api.services import access_token_create
 from okrs.exports.delivery import scorecard_subscription_create
 from okrs.models import (
@@ -154,6 +155,7 @@ class World:
     key_result: KeyResult
     initiative: Initiative
     kpi: Kpi
+    kpi_target: KpiTarget
     batch: ImportBatch
     invitation: Invitation
     viewer_membership: Membership
@@ -214,6 +216,8 @@ def world(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator
         token, _ = access_token_create(user=editor, name="matrix", scopes=["read"], expires_in_days=None)
         # Deliveries are sent once a transaction commits, and none here does; were one sent, it would go nowhere.
         webhook = webhook_create(url=WEBHOOK_URL, events=[Webhook.Event.CHECK_IN_ADDED], created_by=users["org admin"])
+        kpi = Kpi.objects.get(key="contact_escalation_rate")
+        kpi_target = kpi_target_create(kpi=kpi, period_label="2026-01", value=10)
         subscription = scorecard_subscription_create(
             person=editor,
             team=tier1,
@@ -236,7 +240,8 @@ def world(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iterator
             objective=objective,
             key_result=key_result,
             initiative=initiative,
-            kpi=Kpi.objects.get(key="contact_escalation_rate"),
+            kpi=kpi,
+            kpi_target=kpi_target,
             batch=batch,
             invitation=invitation,
             viewer_membership=viewer_membership,
@@ -262,6 +267,9 @@ PATH_ARGUMENTS: dict[str, Kwargs] = {
     "api_kpi_detail": lambda w: {"key": w.kpi.key},
     "api_kpi_target_list": lambda w: {"key": w.kpi.key},
     "api_kpi_series": lambda w: {"key": w.kpi.key},
+    "api_kpi_target_detail": lambda w: {"key": w.kpi.key, "pk": w.kpi_target.pk},
+    "api_webhook_detail": lambda w: {"pk": w.webhook.pk},
+    "api_webhook_delivery_list": lambda w: {"pk": w.webhook.pk},
     "kpi_detail": lambda w: {"key": w.kpi.key},
     "kpi_edit": lambda w: {"key": w.kpi.key},
     "kpi_target_add": lambda w: {"key": w.kpi.key},
@@ -406,6 +414,8 @@ POST_DATA: dict[str, Data] = {
     },
     "api_check_in_list": lambda w: {"day": w.objective.period.start.isoformat(), "value": 7, "comment": "Going well"},
     "api_initiative_list": lambda w: {"title": "Shadow the seniors"},
+    "api_kpi_target_list": lambda w: {"period": w.objective.period.label, "value": 5},
+    "api_webhook_list": lambda w: {"url": WEBHOOK_URL, "events": [Webhook.Event.IMPORT_FINISHED]},
     "scorecard_subscriptions": lambda w: {
         "team": "",
         "format": "xlsx",

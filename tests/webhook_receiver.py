@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ class Receiver:
     received: list[Received] = field(default_factory=list)
     answers: list[int] = field(default_factory=list)  # statuses to answer, in turn; 200 once they run out
     arrived: threading.Event = field(default_factory=threading.Event)
+    delay: float = 0  # seconds to wait before answering, as a slow receiver does
 
 
 @contextmanager
@@ -34,10 +36,11 @@ def webhook_receiver() -> Iterator[Receiver]:
             body = self.rfile.read(length)
             receiver.received.append(Received(self.path, {k: v for k, v in self.headers.items()}, body))
             status = receiver.answers.pop(0) if receiver.answers else 200
+            receiver.arrived.set()
+            time.sleep(receiver.delay)
             self.send_response(status)
             self.send_header("Content-Length", "0")
             self.end_headers()
-            receiver.arrived.set()
 
         def log_message(self, format: str, *args: object) -> None:
             pass

@@ -1,4 +1,9 @@
-"""Output serializers for the kpis endpoints: shapes only; what goes into them comes from kpis.selectors."""
+"""Output serializers for the kpis endpoints: shapes only; what goes into them comes from kpis.selectors.
+
+The list endpoints answer a page of `.values()` rows turned into the same shape by plain functions here (`*_items`):
+a serializer walking its fields for every row cost the larger part of a 100-row list. The serializers still describe
+those lists in the schema and answer the detail views; tests/api/test_lists.py checks that both give the same JSON.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from rest_framework import serializers
 
 from kpis.models import Benchmark, Dimension, Kpi, Measure, Period
 from kpis.periods import Grain
-from kpis.selectors import TargetResult
+from kpis.selectors import BENCHMARK_FIELDS, TargetResult, kpi_links
 from kpis.status import Rag
 
 
@@ -54,14 +59,14 @@ class ThresholdsSerializer(serializers.Serializer[Kpi]):
 class BenchmarkSerializer(serializers.ModelSerializer[Benchmark]):
     class Meta:
         model = Benchmark
-        fields = ["label", "low", "high", "source"]
+        fields = list(BENCHMARK_FIELDS)
 
 
 class KpiSerializer(serializers.ModelSerializer[Kpi]):
     measures = serializers.SerializerMethodField(help_text="The keys of the measures the formula reads.")
     related = serializers.SerializerMethodField(help_text="The keys of related KPIs.")
     thresholds = ThresholdsSerializer(source="*", read_only=True)
-    benchmarks = BenchmarkSerializer(many=True, read_only=True, source="benchmark_list")
+    benchmarks = serializers.SerializerMethodField()
 
     class Meta:
         model = Kpi
@@ -82,14 +87,43 @@ class KpiSerializer(serializers.ModelSerializer[Kpi]):
             "is_builtin",
         ]
 
-    # The view prefetches these into plain lists (see kpis.api.views._KPIS).
+    # The view prefetches these into plain lists (see kpis.api.views._KPIS); sorted as kpis.selectors.kpi_links
+    # sorts a list's.
+    @extend_schema_field(BenchmarkSerializer(many=True))
+    def get_benchmarks(self, kpi: Kpi) -> list[dict[str, Any]]:
+        ordered = sorted(kpi.benchmark_list, key=lambda benchmark: (benchmark.label, benchmark.pk))  # type: ignore[attr-defined]
+        return list(BenchmarkSerializer(ordered, many=True).data)
+
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_measures(self, kpi: Kpi) -> list[str]:
-        return [measure.key for measure in kpi.measure_list]  # type: ignore[attr-defined]
+        return sorted(measure.key for measure in kpi.measure_list)  # type: ignore[attr-defined]
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_related(self, kpi: Kpi) -> list[str]:
-        return [other.key for other in kpi.related_list]  # type: ignore[attr-defined]
+        return sorted(other.key for other in kpi.related_list)  # type: ignore[attr-defined]
+
+
+# The KPI columns a list reads (kpis.selectors.kpi_rows), in the order of KpiSerializer's fields around them.
+KPI_COLUMNS = ("key", "name", "category", "description", "formula", "unit", "decimals", "direction", "indicator")
+KPI_LIST_COLUMNS = (*KPI_COLUMNS, "green_min", "green_max", "amber_min", "amber_max", "is_builtin")
+
+
+def kpi_items(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """KpiSerializer's output for rows of `kpi_rows(*KPI_LIST_COLUMNS)`."""
+    items = []
+    for row in rows:
+        links = kpi_links(row)
+        item = {name: row[name] for name in KPI_COLUMNS}
+        item["thresholds"] = {
+            "green": {"min": row["green_min"], "max": row["green_max"]},
+            "amber": {"min": row["amber_min"], "max": row["amber_max"]},
+        }
+        item["benchmarks"] = links.benchmarks
+        item["measures"] = links.measures
+        item["related"] = links.related
+        item["is_builtin"] = row["is_builtin"]
+        items.append(item)
+    return items
 
 
 class PeriodSerializer(serializers.ModelSerializer[Period]):

@@ -11,6 +11,5 @@ urlpatterns: list[URLPattern] = [
     path("dimensions/<slug:key>/", views.DimensionDetail.as_view(), name="api_dimension_detail"),
     path("kpis/", views.KpiList.as_view(), name="api_kpi_list"),
     path("kpis/<slug:key>/", views.KpiDetail.as_view(), name="api_kpi_detail"),
-    path("kpis/<slug:key>/targets/", views.KpiTargetList.as_view(), name="api_kpi_target_list"),
     path("kpis/<slug:key>/series/", views.KpiSeries.as_view(), name="api_kpi_series"),
 ]

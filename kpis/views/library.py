@@ -214,18 +214,8 @@ def kpi_target_add(request: HttpRequest, key: str) -> HttpResponse:
     kpi = _kpi(key)
     form = KpiTargetForm(request.POST)
     if form.is_valid():
-        data = form.cleaned_data
         try:
-            kpi_target_create(
-                kpi=kpi,
-                period_label=data["period"],
-                dimension=data["dimension"],
-                member=data["member"],
-                value=data["value"],
-                band_min=data["band_min"],
-                band_max=data["band_max"],
-                tolerance=data["tolerance"] or 0,
-            )
+            kpi_target_create(kpi=kpi, **form.target_fields())
         except ValidationError as error:
             _add_service_errors(form, error)
         else:

@@ -215,3 +215,30 @@ SCORECARD = {
         "expected": 40.0,
     },
 }
+
+WEBHOOK_REQUEST = {
+    "url": "https://chat.example.com/hooks/pacer",
+    "events": ["key_result.status_changed", "import.failed"],
+    "description": "Team chat",
+}
+
+WEBHOOK = WEBHOOK_REQUEST | {
+    "id": 3,
+    "is_active": True,
+    "secret": "whsec_4f1c9a0e8b7d6c5b4a3928170f6e5d4c",
+    "created_by": "ada",
+    "created_at": "2026-11-30T09:12:44Z",
+}
+
+WEBHOOK_DELIVERY = {
+    "id": 41,
+    "event": "import.failed",
+    "state": "delivered",
+    "attempts": 2,
+    "response_code": 200,
+    "error": "",
+    "created_at": "2026-12-01T06:00:03Z",
+    "last_attempt_at": "2026-12-01T06:00:09Z",
+    "delivered_at": "2026-12-01T06:00:09Z",
+    "payload": {"event": "import.failed", "occurred_at": "2026-12-01T06:00:03+00:00", "data": {"import": {"id": 12}}},
+}

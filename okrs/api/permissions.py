@@ -65,6 +65,15 @@ class IsDataSteward(permissions.BasePermission):
         return roles.is_data_steward(request.user)
 
 
+class DataStewardWrites(permissions.BasePermission):
+    """Everyone reads; data stewards and org admins change (KPI targets), as on the KPI pages."""
+
+    message = "Only data stewards and org admins change KPI targets."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return request.method in permissions.SAFE_METHODS or roles.is_data_steward(request.user)
+
+
 class IsOrgAdmin(permissions.BasePermission):
     message = "Only org admins manage webhooks."
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
 
-from okrs.api import imports, okrs, pages, scorecard, views
+from okrs.api import imports, okrs, pages, scorecard, targets, views, webhooks
 
 v1: list[URLPattern | URLResolver] = [
     path("schema/", SpectacularJSONAPIView.as_view(), name="api_schema"),
@@ -27,6 +27,12 @@ v1: list[URLPattern | URLResolver] = [
     path("initiatives/<int:pk>/", okrs.InitiativeDetail.as_view(), name="api_initiative_detail"),
     path("scorecard/", scorecard.ScorecardView.as_view(), name="api_scorecard"),
     path("scorecard/export/", scorecard.ScorecardExportView.as_view(), name="api_scorecard_export"),
+    path("webhooks/", webhooks.WebhookList.as_view(), name="api_webhook_list"),
+    path("webhooks/<int:pk>/", webhooks.WebhookDetail.as_view(), name="api_webhook_detail"),
+    path("webhooks/<int:pk>/deliveries/", webhooks.WebhookDeliveryList.as_view(), name="api_webhook_delivery_list"),
+    # The KPI library's other endpoints are kpis.api's; its targets are written by data stewards (okrs.roles).
+    path("kpis/<slug:key>/targets/", targets.KpiTargetList.as_view(), name="api_kpi_target_list"),
+    path("kpis/<slug:key>/targets/<int:pk>/", targets.KpiTargetDetail.as_view(), name="api_kpi_target_detail"),
     path("", include("kpis.api.urls")),
 ]
 

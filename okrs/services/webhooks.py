@@ -8,6 +8,7 @@ again.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import time
@@ -15,15 +16,16 @@ import urllib.error
 import urllib.request
 from functools import partial
 from typing import Any
-from urllib.parse import urlsplit
 
 import kombu.exceptions
 from celery import current_app
+from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from config.celery import RELIABLE_TASK
 from kpis.models import ImportBatch
 from okrs import webhook_signing
 from okrs.models import CheckIn, KeyResult, Webhook, WebhookDelivery
@@ -40,15 +42,20 @@ class DeliveryFailed(Exception):
 
 @transaction.atomic
 def webhook_create(*, url: str, events: list[str], created_by: User | None, description: str = "") -> Webhook:
-    if urlsplit(url).scheme not in ("http", "https"):
-        raise ValidationError({"url": "Give an http:// or https:// URL."})
-    webhook = Webhook(
-        url=url,
-        events=list(dict.fromkeys(events)),
-        description=description,
-        created_by=created_by,
-        secret=webhook_signing.new_secret(),
-    )
+    webhook = Webhook(created_by=created_by, secret=webhook_signing.new_secret())
+    return _webhook_save(webhook, url=url, events=events, description=description)
+
+
+@transaction.atomic
+def webhook_update(*, webhook: Webhook, url: str, events: list[str], description: str = "") -> Webhook:
+    """A new URL, events or description; the secret stays, and so do the deliveries already recorded."""
+    return _webhook_save(webhook, url=url, events=events, description=description)
+
+
+def _webhook_save(webhook: Webhook, *, url: str, events: list[str], description: str) -> Webhook:
+    webhook.url = url
+    webhook.events = list(dict.fromkeys(events))
+    webhook.description = description
     webhook.full_clean()
     webhook.save()
     return webhook
@@ -58,6 +65,11 @@ def webhook_set_active(*, webhook: Webhook, active: bool) -> Webhook:
     webhook.is_active = active
     webhook.save(update_fields=["is_active"])
     return webhook
+
+
+def webhook_delete(*, webhook: Webhook) -> None:
+    """The webhook and its delivery log go; a delivery still queued finds no row and is not sent."""
+    webhook.delete()
 
 
 # Named, not imported: okrs.tasks imports this module.
@@ -98,11 +110,26 @@ def webhook_events(*, event: str, items: list[dict[str, Any]]) -> list[WebhookDe
 def webhook_deliver(*, delivery_id: int, last_try: bool = False) -> WebhookDelivery | None:
     """POST the delivery, signed, and record the answer; DeliveryFailed when it should be tried again.
 
-    `last_try` records a failure as final instead of raising it.
+    `last_try` records a failure as final instead of raising it. The delivery's row is locked while it is sent, so
+    two tasks for it (its own and the sweep's, say) never send it at once: the second finds it locked and leaves it
+    to the first, or finds it delivered and sends nothing.
     """
-    delivery = WebhookDelivery.objects.select_related("webhook").filter(pk=delivery_id).first()
-    if delivery is None or delivery.state == WebhookDelivery.State.DELIVERED:
-        return delivery
+    with transaction.atomic():
+        delivery = (
+            WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("webhook")
+            .filter(pk=delivery_id)
+            .first()
+        )
+        if delivery is None or delivery.state == WebhookDelivery.State.DELIVERED:
+            return delivery
+        ok = _attempt(delivery, last_try=last_try)
+    if not ok and not last_try:
+        raise DeliveryFailed(delivery.error)
+    return delivery
+
+
+def _attempt(delivery: WebhookDelivery, *, last_try: bool) -> bool:
     body = json.dumps({"id": delivery.pk, **delivery.payload}, separators=(",", ":")).encode()
     timestamp = int(time.time())
     request = urllib.request.Request(
@@ -137,9 +164,39 @@ def webhook_deliver(*, delivery_id: int, last_try: bool = False) -> WebhookDeliv
     elif last_try:
         delivery.state = WebhookDelivery.State.FAILED
     delivery.save()
-    if not ok and not last_try:
-        raise DeliveryFailed(delivery.error)
-    return delivery
+    return ok
+
+
+# At most this many deliveries are queued again by one sweep; the next sweep takes the rest.
+RESEND_BATCH = 500
+
+
+def webhook_deliveries_resend(*, now: dt.datetime) -> list[int]:
+    """Queue again the pending deliveries whose task is gone, and return their ids.
+
+    A delivery recorded while the broker was down was never queued (see _send), and a broker that lost its
+    messages loses the retries of a failed one. Either stays pending: one never tried, WEBHOOK_RESEND_AFTER_SECONDS
+    after it was recorded; one tried before, once its retries have been silent longer than their longest backoff.
+    Each is queued again at most once per WEBHOOK_RESEND_AFTER_SECONDS (resent_at), and one being sent right now
+    (locked by webhook_deliver) is left alone; webhook_deliver sends a delivered one no more.
+    """
+    quiet = now - dt.timedelta(seconds=settings.WEBHOOK_RESEND_AFTER_SECONDS)
+    retries_gone = quiet - dt.timedelta(seconds=RELIABLE_TASK["retry_backoff_max"])
+    with transaction.atomic():
+        stuck = list(
+            WebhookDelivery.objects.select_for_update(skip_locked=True)
+            .filter(state=WebhookDelivery.State.PENDING)
+            .filter(Q(resent_at__isnull=True) | Q(resent_at__lt=quiet))
+            .filter(Q(attempts=0, created_at__lt=quiet) | Q(attempts__gt=0, last_attempt_at__lt=retries_gone))
+            .order_by("created_at", "pk")
+            .values_list("pk", flat=True)[:RESEND_BATCH]
+        )
+        WebhookDelivery.objects.filter(pk__in=stuck).update(resent_at=now)
+        for delivery_id in stuck:
+            transaction.on_commit(partial(_send, delivery_id))
+    if stuck:
+        logger.info("Webhook deliveries queued again: %s", len(stuck))
+    return stuck
 
 
 def webhooks_import_event(*, batch_id: int) -> list[WebhookDelivery]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -13,21 +12,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from okrs import webhook_signing
 from okrs.forms_planning import errors_onto
+from okrs.forms_webhooks import WebhookForm
 from okrs.models import Webhook
 from okrs.roles import actor_of, org_admin_required
 from okrs.services.webhooks import webhook_create, webhook_set_active
 
 DELIVERIES_PAGE_SIZE = 50
-
-
-class WebhookForm(forms.Form):
-    url = forms.URLField(label="Payload URL", max_length=500, assume_scheme="https", help_text="Pacer POSTs JSON here.")
-    events = forms.MultipleChoiceField(
-        choices=Webhook.Event.choices,
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Pick at least one event."},
-    )
-    description = forms.CharField(required=False, max_length=200, help_text="What it is for, e.g. 'Team chat'.")
 
 
 @org_admin_required
@@ -36,7 +26,7 @@ def webhook_list(request: HttpRequest) -> HttpResponse:
     form = WebhookForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            webhook = webhook_create(created_by=actor_of(request), **form.cleaned_data)
+            webhook = webhook_create(created_by=actor_of(request), **form.webhook_fields())
         except ValidationError as error:
             errors_onto(form, error)
         else:

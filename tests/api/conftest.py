@@ -115,3 +115,19 @@ def steward_client(steward: User, make_token: MakeToken) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {make_token(scopes=['read', 'write', 'push'], user=steward)}")
     return client
+
+
+@pytest.fixture
+def admin(db: None) -> User:
+    """Ada, an org admin (no team)."""
+    user = UserFactory(username="ada", first_name="Ada", last_name="Admin", email="ada@example.com")
+    Person.objects.create(user=user, org_role=Person.OrgRole.ADMIN)
+    return user
+
+
+@pytest.fixture
+def admin_client(admin: User, make_token: MakeToken) -> APIClient:
+    """Ada's API client with a read and write token."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {make_token(scopes=['read', 'write'], user=admin)}")
+    return client
