@@ -415,20 +415,25 @@ class CellChange(models.Model):
         return f"{self.measure_id} {self.day} {self.segment_id}: {self.previous_value} -> {self.value}"
 
 
-def _segment_constraints(prefix: str, owner: str) -> list[models.BaseConstraint]:
-    """Overall (no dimension, empty member) is unique per owner and period; so is each dimension value."""
+def _segment_constraints(prefix: str, owner: str, *, noun: str) -> list[models.BaseConstraint]:
+    """Overall (no dimension, empty member) is unique per owner and period; so is each dimension value. `noun`
+    names one row in the refusal a form shows (conditional constraints otherwise say "Constraint … is violated")."""
     return [
         models.CheckConstraint(
             condition=(Q(dimension__isnull=True) & Q(member="")) | (Q(dimension__isnull=False) & ~Q(member="")),
             name=f"{prefix}_member_iff_dimension",
         ),
         models.UniqueConstraint(
-            fields=[owner, "period"], condition=Q(dimension__isnull=True), name=f"{prefix}_overall_once"
+            fields=[owner, "period"],
+            condition=Q(dimension__isnull=True),
+            name=f"{prefix}_overall_once",
+            violation_error_message=f"There is already {noun} for this period overall.",
         ),
         models.UniqueConstraint(
             fields=[owner, "period", "dimension", "member"],
             condition=Q(dimension__isnull=False),
             name=f"{prefix}_member_once",
+            violation_error_message=f"There is already {noun} for this period and segment.",
         ),
     ]
 
@@ -449,7 +454,7 @@ class MeasureValue(models.Model):
 
     class Meta:
         constraints = [
-            *_segment_constraints("measure_value", "measure"),
+            *_segment_constraints("measure_value", "measure", noun="a measure value"),
         ]
 
     def __str__(self) -> str:
@@ -467,7 +472,7 @@ class SeriesValue(models.Model):
 
     class Meta:
         constraints = [
-            *_segment_constraints("series_value", "kpi"),
+            *_segment_constraints("series_value", "kpi", noun="a KPI value"),
         ]
 
     def __str__(self) -> str:
@@ -493,7 +498,7 @@ class KpiTarget(models.Model):
 
     class Meta:
         constraints = [
-            *_segment_constraints("kpi_target", "kpi"),
+            *_segment_constraints("kpi_target", "kpi", noun="a target"),
             models.CheckConstraint(
                 condition=Q(value__isnull=False) | Q(band_min__isnull=False) | Q(band_max__isnull=False),
                 name="kpi_target_has_a_figure",

@@ -124,7 +124,11 @@ def test_anyone_else_is_refused_and_nothing_is_written(
         ({"period": "2026-04", "value": 1e300}, "value", "cannot be above"),
         ({"period": "2026-04", "value": 10, "colour": "red"}, "colour", "Unknown field."),
         ({"period": "2026-04", "value": [10]}, "value", "Give a single value."),
-        ({"period": "2026-Q1", "dimension": "team", "member": "Tier 1", "value": 9}, None, "kpi_target_member_once"),
+        (
+            {"period": "2026-Q1", "dimension": "team", "member": "Tier 1", "value": 9},
+            None,
+            "There is already a target for this period and segment.",
+        ),
     ],
 )
 def test_a_bad_target_is_refused_on_its_field_and_nothing_is_written(
