@@ -8,7 +8,7 @@ native chart (editable in PowerPoint, not a picture). The speaker notes carry th
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from pptx import Presentation
@@ -200,30 +200,30 @@ def _note(kr: KeyResultRow) -> str:
     return f"{kr.title} ({kr.check_in_day:%-d %b}{said}): {kr.comment or 'no comment'}"
 
 
-class _Partnames:
+def _counted_partnames(package: OpcPackage) -> Callable[[str], PackURI]:
     """The next free name for a new part of the deck (a chart, its workbook, a slide's notes), by count.
 
     python-pptx finds one by walking every part of the deck each time: over 200 slides, three new parts each, that
     walk was half the writer's time. A deck built here never loses a part, so each kind's names are counted on.
     """
+    taken = {str(part.partname) for part in package.iter_parts()}
+    following: dict[str, int] = {}
 
-    def __init__(self, package: OpcPackage) -> None:
-        self._taken = {str(part.partname) for part in package.iter_parts()}
-        self._next: dict[str, int] = {}
-
-    def __call__(self, template: str) -> PackURI:
-        number = self._next.get(template, 1)
-        while template % number in self._taken:
+    def next_partname(template: str) -> PackURI:
+        number = following.get(template, 1)
+        while template % number in taken:
             number += 1
-        self._taken.add(template % number)
-        self._next[template] = number + 1
+        taken.add(template % number)
+        following[template] = number + 1
         return PackURI(template % number)
+
+    return next_partname
 
 
 def render(document: ExportDocument) -> bytes:
     presentation = Presentation()
     package = presentation.part.package
-    package.next_partname = _Partnames(package)  # type: ignore[method-assign]  # see _Partnames
+    package.next_partname = _counted_partnames(package)  # type: ignore[method-assign,assignment]  # see there
     presentation.slide_width, presentation.slide_height = WIDTH, HEIGHT
     _title_slide(presentation, document)
     _summary_slide(presentation, document)
