@@ -120,6 +120,8 @@ def render(document: ExportDocument) -> bytes:
     numbers = _pdf(render_to_string("okrs/exports/page_numbers.html", {"pages": range(len(joined.pages))}))
     for page, number in zip(joined.pages, numbers.pages, strict=True):
         page.merge_page(number)
+        # Merging leaves the page's drawing uncompressed: three times the size.
+        page.compress_content_streams()
     out = io.BytesIO()
     joined.write(out)
     return out.getvalue()

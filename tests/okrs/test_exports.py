@@ -277,8 +277,10 @@ def test_a_pdf_laid_out_in_parts_numbers_its_pages_on_and_shows_the_pages_number
     response = signed_in.get("/scorecard.pdf", {"period": "2026-Q1"})
 
     # then every page says which it is, of all of them, counting on across the parts
-    pages = [page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages]
+    reader = PdfReader(io.BytesIO(response.content))
+    pages = [page.extract_text() for page in reader.pages]
     total = len(pages)
+    assert all(page["/Contents"].get_object().get("/Filter") == "/FlateDecode" for page in reader.pages)  # compressed
     assert [re.findall(r"Page (\d+) of (\d+)", text) for text in pages] == [
         [(str(n), str(total))] for n in range(1, total + 1)
     ]
