@@ -7,16 +7,24 @@ key results' progress against the expected pace, day by day from the progress sn
 
 from __future__ import annotations
 
+import io
 import re
 from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 
 from django.template.loader import render_to_string
+from pypdf import PdfReader, PdfWriter
 from weasyprint import HTML
 
 from kpis import charts
-from okrs.exports.document import ExportDocument
+from okrs.exports.document import ExportDocument, ObjectiveRow
 from okrs.models import ProgressSnapshot
+
+# Objectives whose pages are laid out together: what bounds the memory one part of the PDF takes.
+OBJECTIVES_PER_PART = 10
+PRINT_CHART_HEIGHT = 100
 
 
 def progress_charts(document: ExportDocument) -> dict[int, charts.Chart]:
@@ -37,7 +45,10 @@ def progress_charts(document: ExportDocument) -> dict[int, charts.Chart]:
             charts.Line("Expected", [(i, e) for i, (_, _, e) in enumerate(points)], "expected"),
         ]
         labels = [day.strftime("%-d %b") for day, _, _ in points]
-        found[kr_id] = charts.line_chart(lines, labels, value_format="{:.0f} %", height=200)
+        chart = charts.line_chart(lines, labels, value_format="{:.0f} %", height=PRINT_CHART_HEIGHT)
+        # A page shows one of a chart's three drawings (its container queries choose); a PDF would draw all three.
+        # It gets the compact one alone: four day labels and 360 units keep the text legible in a third of a page.
+        found[kr_id] = chart.compact or chart
     return found
 
 
@@ -71,16 +82,46 @@ def _styled_svgs(html: str) -> str:
     )
 
 
-def render_html(document: ExportDocument) -> str:
+def _pdf(html: str) -> PdfReader:
+    pdf = HTML(string=_styled_svgs(html)).write_pdf()
+    assert pdf is not None
+    return PdfReader(io.BytesIO(pdf))
+
+
+def _objective_page(objective: ObjectiveRow, found: dict[int, charts.Chart]) -> dict[str, object]:
+    """An objective's page: its key results' charts, and the legend they share once above them, not under each."""
+    drawn = [(kr, found.get(kr.key_result.pk)) for kr in objective.key_results]
+    legend = next((chart.legend for _, chart in drawn if chart), [])
+    return {
+        "objective": objective,
+        "legend": legend,
+        "charts": [(kr, chart and replace(chart, legend=[])) for kr, chart in drawn],
+    }
+
+
+def _parts(document: ExportDocument) -> Iterator[PdfReader]:
+    """The summary, then the objectives' pages a few objectives at a time, each laid out as a document of its own."""
+    yield _pdf(render_to_string("okrs/exports/scorecard_pdf.html", {"doc": document}))
     found = progress_charts(document)
-    pages = [
-        {"objective": o, "charts": [(kr, found.get(kr.key_result.pk)) for kr in o.key_results]}
-        for o in document.objectives
-    ]
-    return _styled_svgs(render_to_string("okrs/exports/scorecard_pdf.html", {"doc": document, "pages": pages}))
+    for start in range(0, len(document.objectives), OBJECTIVES_PER_PART):
+        pages = [_objective_page(o, found) for o in document.objectives[start : start + OBJECTIVES_PER_PART]]
+        yield _pdf(render_to_string("okrs/exports/scorecard_pdf_objectives.html", {"doc": document, "pages": pages}))
 
 
 def render(document: ExportDocument) -> bytes:
-    pdf = HTML(string=render_html(document)).write_pdf()
-    assert pdf is not None
-    return bytes(pdf)
+    """The parts joined into one file, then numbered "Page N of M" across all of them.
+
+    WeasyPrint keeps every laid-out page of a document until it has written it: one document for a quarter of 200
+    objectives held all of them at once. Laid out in parts, it holds one part's pages at a time.
+    """
+    joined = PdfWriter()
+    for part in _parts(document):
+        joined.append(part)
+    numbers = _pdf(render_to_string("okrs/exports/page_numbers.html", {"pages": range(len(joined.pages))}))
+    for page, number in zip(joined.pages, numbers.pages, strict=True):
+        page.merge_page(number)
+        # Merging leaves the page's drawing uncompressed: three times the size.
+        page.compress_content_streams()
+    out = io.BytesIO()
+    joined.write(out)
+    return out.getvalue()

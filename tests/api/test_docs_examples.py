@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import os
 import re
@@ -14,9 +16,11 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
+from django.test import Client
 from django.utils import timezone
+from pypdf import PdfReader
 
-from kpis.models import ImportBatch, Kpi, Observation
+from kpis.models import ImportBatch, Kpi, Observation, Period
 from okrs import webhook_signing
 from okrs.calendar import current_quarter
 from okrs.models import CheckIn, KeyResult, Membership, Person, Team
@@ -40,6 +44,8 @@ NAMES = {
     "check-in-curl",
     "check-in-python",
     "verify-python",
+    "export-curl",
+    "export-python",
 }
 
 
@@ -51,9 +57,9 @@ def _tested(name: str) -> str:
     return dict(_TESTED.findall(DOC.read_text()))[name]
 
 
-def _run(command: list[str], url: str, secret: str, **env_vars: str) -> str:
+def _run(command: list[str], url: str, secret: str, cwd: Path | None = None, **env_vars: str) -> str:
     env = os.environ | {"PACER_URL": url, "PACER_TOKEN": secret} | env_vars
-    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, check=False)
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, check=False, cwd=cwd)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
 
@@ -192,3 +198,46 @@ def test_the_verification_example_accepts_pacers_signature_only() -> None:
     assert verify(header, body, "whsec_s3cret")  # type: ignore[operator]
     assert not verify(header, body + b" ", "whsec_s3cret")  # type: ignore[operator]
     assert not verify(webhook_signing.header("whsec_s3cret", now - 3600, body), body, "whsec_s3cret")  # type: ignore[operator]
+
+
+@pytest.fixture
+def tier_1_objective(kpi_data: Kpi, member: User) -> Team:
+    """Tier 1's objective in 2026-Q1 with a key result on its escalation rate, computed to its numbers."""
+    team = Team.objects.get(name="Tier 1")
+    objective = ObjectiveFactory(team=team, owner=member, period=Period.objects.get(label="2026-Q1"), title="Calmer Q1")
+    KeyResultFactory(objective=objective, title="Escalations to 8 %", current_value=10.0, target_value=8.0)
+    return team
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_the_curl_export_saves_the_pdf_under_its_name(
+    live_server: object, reader: str, tier_1_objective: Team, tmp_path: Path
+) -> None:
+    _run(
+        ["bash", "-c", _tested("export-curl")], str(live_server), reader, tmp_path, PACER_TEAM=str(tier_1_objective.pk)
+    )
+
+    saved = tmp_path / "scorecard-2026-Q1-tier-1-as-of-2026-02-15.pdf"
+    assert [p.name for p in tmp_path.iterdir()] == [saved.name]
+    text = " ".join(page.extract_text() for page in PdfReader(saved).pages)
+    assert "Scorecard 2026-Q1" in text
+    assert "Tier 1 · as of 15 Feb 2026" in text
+    assert "Escalations to 8 %" in text
+
+
+def test_the_python_export_prints_the_csvs_rows_as_the_download_has_them(
+    live_server: object, reader: str, tier_1_objective: Team, member: User
+) -> None:
+    lines = _run([sys.executable, "-c", _tested("export-python")], str(live_server), reader).splitlines()
+
+    client = Client()
+    client.force_login(member)
+    download = csv.DictReader(
+        io.StringIO(client.get("/scorecard.csv", {"period": "2026-Q1"}).content.decode("utf-8-sig"))
+    )
+    assert lines == [" | ".join((r["section"], r["name"], r["actual"], r["status"])) for r in download]
+    assert lines == [
+        "kpi | Contact Escalation Rate | 10.0 % | Green",
+        "objective | Calmer Q1 |  | No data",
+        "key_result | Escalations to 8 % | 10 | No data",
+    ]

@@ -22,7 +22,7 @@ from kpis.csv_safety import spreadsheet_safe
 from kpis.models import KpiTarget
 from kpis.services.demo import demo_data_load
 from kpis.services.library import kpi_library_load
-from okrs.exports import csv_file
+from okrs.exports import csv_file, pdf_file
 from okrs.models import CheckIn, Guardrail, KeyResult, Objective, ProgressSnapshot, Status
 from okrs.services.demo import demo_okrs_load
 from tests.factories import DimensionFactory, KpiFactory, MeasureFactory
@@ -253,6 +253,56 @@ def test_the_pdf_is_a4_landscape_with_header_page_numbers_tables_and_a_page_per_
     assert "Escalations down to 10 %" in pages[2]
     assert "Macros are live" in pages[2]
     assert "12.5 %" in pages[2]
+
+
+def test_a_pdf_laid_out_in_parts_numbers_its_pages_on_and_shows_the_pages_numbers(
+    signed_in: Client, lead: User
+) -> None:
+    # given more objectives than one part of the PDF holds, each key result at its own numbers
+    first = _scorecard(lead)
+    for n in range(1, pdf_file.OBJECTIVES_PER_PART + 3):
+        objective = ObjectiveFactory(team=first.team, owner=lead, period=first.period, title=f"Objective {n:02d}")
+        KeyResultFactory(
+            objective=objective,
+            title=f"Key result {n:02d}",
+            baseline_value=0,
+            target_value=40 + n,
+            current_value=n,
+            progress=100 * n / (40 + n),
+            expected=50.0,
+            status=Status.OFF_TRACK,
+        )
+
+    # when
+    response = signed_in.get("/scorecard.pdf", {"period": "2026-Q1"})
+
+    # then every page says which it is, of all of them, counting on across the parts
+    reader = PdfReader(io.BytesIO(response.content))
+    pages = [page.extract_text() for page in reader.pages]
+    total = len(pages)
+    assert all(page["/Contents"].get_object().get("/Filter") == "/FlateDecode" for page in reader.pages)  # compressed
+    assert [re.findall(r"Page (\d+) of (\d+)", text) for text in pages] == [
+        [(str(n), str(total))] for n in range(1, total + 1)
+    ]
+    running_title = "Scorecard 2026-Q1 · All my teams · as of 31 Mar 2026"
+    assert running_title not in pages[0]
+    assert all(running_title in text for text in pages[1:])
+    # and the objectives' pages come last, one each, in the scorecard's order, after the summary's
+    titles = [o.title for o in Objective.objects.filter(team=first.team).order_by("title")]
+    assert len(titles) == pdf_file.OBJECTIVES_PER_PART + 3
+    firsts = [next(i for i, text in enumerate(pages) if f"\n{title}\nOwner " in text) for title in titles]
+    assert firsts == list(range(total - len(titles), total))
+    # with the numbers the page shows: each key result's current and target on its objective's page
+    page = _page_cells(signed_in, period="2026-Q1")
+    assert len(page["kr_values"]) == 2 + pdf_file.OBJECTIVES_PER_PART + 2
+    text = "".join(pages)
+    assert all(value in text for value in page["kr_values"] + page["actual"] + page["progress"])
+    for n in range(1, pdf_file.OBJECTIVES_PER_PART + 3):
+        objective_page = pages[firsts[titles.index(f"Objective {n:02d}")]]
+        shown = next(v for v in page["kr_values"] if v.endswith(f"→ {40 + n}"))
+        current, target = shown.split(" → ")
+        assert f"Key result {n:02d}" in objective_page
+        assert f" {current} {target} " in objective_page
 
 
 def test_the_slides_have_a_title_a_summary_and_a_slide_per_objective_with_table_chart_and_notes(
