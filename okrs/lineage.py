@@ -35,6 +35,11 @@ class Move:
     old: str
     new: str
 
+    @property
+    def defining(self) -> bool:
+        """A baseline or target: what the progress is measured against."""
+        return self.field != _Field.CURRENT.label
+
     def __str__(self) -> str:
         return f"{self.field} {self.old} \u2192 {self.new}"
 
