@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("kpis", "0008_push_idempotency_key"),
-        ("okrs", "0009_scorecard_subscription"),
+        ("okrs", "0010_relative_change_above_minus_100"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
