@@ -38,6 +38,11 @@ def history_user(instance: Any = None, request: HttpRequest | None = None, **kwa
     return user if user is not None and user.is_authenticated else None
 
 
+def current_actor() -> Any:
+    """Who the code acts for right now, as the history would record it: `acting_as`, else the request's user."""
+    return history_user(request=getattr(HistoricalRecords.context, "request", None))
+
+
 def tracked(*, excluded: Sequence[str] = (), app: str | None = None) -> HistoricalRecords:
     """A model's history: every save and delete, with the fields a person sets (`excluded` are those the system
     computes, which are not anyone's change)."""

@@ -18,7 +18,7 @@ from okrs import kinds
 from okrs.calendar import span_parse
 from okrs.models import Guardrail, Initiative, KeyResult, Objective, Team
 from okrs.selectors import kpi_segment_members, team_people
-from okrs.services.objectives import key_result_save
+from okrs.services.objectives import baseline_freeze_carry, key_result_save
 from okrs.services.preview import Preview, key_result_preview
 
 NEGATIVE_WEIGHT = "A weight cannot be negative; 0 leaves it out of the roll-up."
@@ -161,6 +161,12 @@ class KeyResultForm(forms.Form):
     baseline_period = forms.CharField(
         required=False, label="Baseline period", help_text="Blank: the period before the objective's."
     )
+    freeze_baseline = forms.BooleanField(
+        required=False,
+        label="Freeze the baseline when the objective is activated",
+        help_text="Later imports into the baseline period then leave the baseline (and a relative target) as they "
+        "were; untick to read it from the series again.",
+    )
     change_percent = forms.FloatField(required=False, label="Change (%)", help_text="-20 means 20 % less.")
     target_value = forms.FloatField(required=False, label="Target value")
     threshold_mode = forms.ChoiceField(
@@ -214,6 +220,8 @@ class KeyResultForm(forms.Form):
         for name in KIND_FIELDS:
             if name not in shown:
                 del self.fields[name]
+        if "baseline_period" not in shown:
+            del self.fields["freeze_baseline"]
         if not self.reads_kpi:
             for name in GUARDRAIL_FIELDS:
                 del self.fields[name]
@@ -317,12 +325,16 @@ class KeyResultForm(forms.Form):
         fields["baseline_source"] = KeyResult.BaselineSource.SERIES if series else KeyResult.BaselineSource.TYPED
         label = data.get("baseline_period") if "baseline_period" in wanted else ""
         fields["baseline_period"] = period_for_label(label=label) if label else None
+        fields["freeze_baseline"] = bool(data.get("freeze_baseline")) if "baseline_period" in wanted else False
         return fields
 
     def key_result_unsaved(self) -> KeyResult:
         key_result = KeyResult(objective=self.objective, pk=self.key_result.pk if self.key_result else None)
         for name, value in self.key_result_fields().items():
             setattr(key_result, name, value)
+        if self.key_result is not None:
+            # The preview shows the baseline the save will keep: the frozen one, while the freeze holds.
+            baseline_freeze_carry(before=self.key_result, after=key_result)
         return key_result
 
     def guardrail(self) -> dict[str, Any] | None:
@@ -363,6 +375,7 @@ def key_result_initial(key_result: KeyResult) -> dict[str, Any]:
         "baseline_source": key_result.baseline_source,
         "baseline_value": key_result.baseline_value if key_result.baseline_source == "typed" else None,
         "baseline_period": key_result.baseline_period.label if key_result.baseline_period else "",
+        "freeze_baseline": key_result.freeze_baseline,
         "change_percent": key_result.change_percent,
         "target_value": key_result.target_value if key_result.target_source == "typed" else None,
         "threshold_mode": key_result.threshold_mode,

@@ -13,7 +13,8 @@ from django.utils import timezone
 from simple_history import register
 
 from config.audit import history_user, tracked
-from kpis.models import Dimension, Direction, Kpi, Period
+from kpis.models import Dimension, Direction, ImportBatch, Kpi, Period
+from kpis.services.series import SeriesCause
 from okrs import kinds, progress, querysets
 
 # Numbers people type are finite and of a size a KPI can have; weights are relative, 0-1000 leaves room enough.
@@ -39,6 +40,7 @@ SYSTEM_COMPUTED_FIELDS = (
     "forecast",
     "guardrail_breached",
     "computed_at",
+    "baseline_frozen_at",
 )
 
 
@@ -201,6 +203,14 @@ class KeyResult(models.Model):
     band_min = models.FloatField(null=True, blank=True, validators=BOUNDED)
     band_max = models.FloatField(null=True, blank=True, validators=BOUNDED)
     weight = models.FloatField(default=1.0, validators=WEIGHT)
+    freeze_baseline = models.BooleanField(
+        default=False,
+        help_text="Keep the baseline read from the series when the objective is activated, whatever later imports "
+        "do to its period.",
+    )
+    # When the recompute froze the baseline (see freeze_baseline); cleared when the option is or the baseline's
+    # definition changes, so the next recompute of an active objective freezes it again.
+    baseline_frozen_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     # Computed by okrs.services.recompute; never typed in.
     current_value = models.FloatField(null=True, blank=True, editable=False)
@@ -273,6 +283,51 @@ class KeyResult(models.Model):
             errors = {**self.kind_rules.impossible_errors(self), **errors}
         if errors:
             raise ValidationError(errors)
+
+
+class KeyResultChange(models.Model):
+    """One move of a key result's baseline, target or current value, and what moved it (its lineage).
+
+    Written by okrs.services.lineage, one INSERT per recompute, only for the values that changed.
+    """
+
+    class Field(models.TextChoices):
+        BASELINE = "baseline_value", "baseline"
+        TARGET = "target_value", "target"
+        CURRENT = "current_value", "current value"
+
+    class Cause(models.TextChoices):
+        IMPORT = SeriesCause.IMPORT.value, "Import"
+        UNDO = SeriesCause.UNDO.value, "Undone import"
+        DEFINITION = SeriesCause.DEFINITION.value, "KPI definition change"
+        RECOMPUTE = SeriesCause.RECOMPUTE.value, "Nightly recompute"
+        EDIT = "edit", "Edit"
+        CHECK_IN = "check_in", "Check-in"
+
+    key_result = models.ForeignKey(KeyResult, on_delete=models.CASCADE, related_name="changes")
+    field = models.CharField(max_length=20, choices=Field.choices)
+    old_value = models.FloatField(null=True, blank=True)
+    new_value = models.FloatField(null=True, blank=True)
+    cause = models.CharField(max_length=12, choices=Cause.choices)
+    import_batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The period the value was read from (a baseline's period, the objective's for the current value), if any.
+    read_from = models.ForeignKey(Period, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["key_result", "-at"], name="kr_change_latest")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(field__in=["baseline_value", "target_value", "current_value"]), name="kr_change_field_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key_result_id} {self.field}: {self.old_value} → {self.new_value} ({self.cause})"
 
 
 class Guardrail(models.Model):

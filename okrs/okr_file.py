@@ -23,6 +23,7 @@ KEY_RESULT_FIELDS = {
     "direction",
     "baseline",
     "baseline_period",
+    "freeze_baseline",
     "target",
     "change_percent",
     "threshold",

@@ -13,6 +13,7 @@ from django.utils import timezone
 from config.celery import RELIABLE_TASK, RETRIED_ERRORS
 from okrs.exports.delivery import ScorecardNotSent, scorecard_subscription_send, scorecard_subscriptions_due
 from okrs.models import KeyResult
+from okrs.services.lineage import RECOMPUTED, Cause
 from okrs.services.recompute import (
     KeyResultBusy,
     key_result_recompute,
@@ -27,33 +28,47 @@ from okrs.services.webhooks import DeliveryFailed, webhook_deliver, webhook_deli
 _BUSY_RETRY_SECONDS = 5
 
 
-def _enqueue_busy(ids: list[int]) -> None:
+def _enqueue_busy(ids: list[int], cause: Cause = RECOMPUTED) -> None:
     for key_result_id in ids:
-        transaction.on_commit(partial(_enqueue_one, key_result_id))
+        transaction.on_commit(partial(_enqueue_one, key_result_id, cause))
 
 
-def _enqueue_one(key_result_id: int) -> None:
-    key_result_recompute_task.apply_async(kwargs={"key_result_id": key_result_id}, countdown=_BUSY_RETRY_SECONDS)
+def _enqueue_one(key_result_id: int, cause: Cause) -> None:
+    kwargs = {"key_result_id": key_result_id, "cause": cause.kind.value, "batch_id": cause.batch_id}
+    key_result_recompute_task.apply_async(kwargs=kwargs, countdown=_BUSY_RETRY_SECONDS)
 
 
 @shared_task(name="okrs.key_result_recompute", bind=True, **RELIABLE_TASK)
-def key_result_recompute_task(self: Task, key_result_id: int) -> None:
+def key_result_recompute_task(
+    self: Task, key_result_id: int, cause: str = RECOMPUTED.kind, batch_id: int | None = None
+) -> None:
     key_result = KeyResult.objects.filter(pk=key_result_id).first()
     if key_result is None:
         return  # deleted since it was enqueued: nothing left to compute
     try:
-        key_result_recompute(key_result=key_result)
+        key_result_recompute(key_result=key_result, cause=Cause.from_series(cause, batch_id))
     except KeyResultBusy as busy:
         raise self.retry(exc=busy, countdown=_BUSY_RETRY_SECONDS) from None
 
 
 @shared_task(name="okrs.key_results_recompute_for_kpis", **RELIABLE_TASK)
-def key_results_recompute_for_kpis_task(kpi_ids: list[int], first_day: str, last_day: str) -> None:
-    """Called on commit of a KPI series recompute with the KPIs and days it changed."""
+def key_results_recompute_for_kpis_task(
+    kpi_ids: list[int],
+    first_day: str,
+    last_day: str,
+    cause: str = RECOMPUTED.kind,
+    batch_id: int | None = None,
+) -> None:
+    """Called on commit of a KPI series recompute with the KPIs and days it changed, and why (an import batch, an
+    undo, a definition change: kpis.services.series.SeriesCause)."""
+    moved_by = Cause.from_series(cause, batch_id)
     result = key_results_recompute_for_kpis(
-        kpi_ids=kpi_ids, first_day=date.fromisoformat(first_day), last_day=date.fromisoformat(last_day)
+        kpi_ids=kpi_ids,
+        first_day=date.fromisoformat(first_day),
+        last_day=date.fromisoformat(last_day),
+        cause=moved_by,
     )
-    _enqueue_busy(result.busy)
+    _enqueue_busy(result.busy, moved_by)
     if result.history_from is not None:
         yesterday = timezone.localdate() - timedelta(days=1)
         transaction.on_commit(

@@ -12,7 +12,7 @@ from django.utils import timezone
 from kpis import formula
 from kpis.models import Benchmark, Dimension, Kpi, Measure, Observation, SeriesValue
 from kpis.services import followups
-from kpis.services.series import SeriesChange
+from kpis.services.series import SeriesCause, SeriesChange
 
 _Keyed = TypeVar("_Keyed", Measure, Dimension, Kpi)
 
@@ -77,7 +77,9 @@ def key_results_refresh(*, kpi: Kpi) -> None:
     found = Observation.objects.filter(measure_id__in=read).aggregate(first=Min("day"), last=Max("day"))
     if found["first"] is not None:
         followups.key_results_refresh_enqueue(
-            SeriesChange(kpi_ids=[kpi.pk], first_day=found["first"], last_day=found["last"])
+            SeriesChange(
+                kpi_ids=[kpi.pk], first_day=found["first"], last_day=found["last"], cause=SeriesCause.DEFINITION
+            )
         )
 
 

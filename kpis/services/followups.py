@@ -27,9 +27,16 @@ KEY_RESULTS_TASK = "okrs.key_results_recompute_for_kpis"
 
 
 def key_results_enqueue(change: SeriesChange) -> None:
-    """Hand the KPIs and days a series recompute changed to the key results that read them (the okrs app)."""
+    """Hand the KPIs and days a series recompute changed, and why, to the key results that read them (the okrs
+    app)."""
     if change.kpi_ids and change.first_day and change.last_day:
-        args = [change.kpi_ids, change.first_day.isoformat(), change.last_day.isoformat()]
+        args = [
+            change.kpi_ids,
+            change.first_day.isoformat(),
+            change.last_day.isoformat(),
+            change.cause,
+            change.batch_id,
+        ]
         current_app.signature(KEY_RESULTS_TASK, args=args).delay()
 
 

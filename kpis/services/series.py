@@ -15,8 +15,9 @@ recomputes never interleave their deletes and inserts.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.conf import settings
@@ -42,6 +43,15 @@ from kpis.services.calendar import calendar_ensure, periods_for
 _SERIES_LOCK_KEY = 7_420_001
 
 
+class SeriesCause(enum.StrEnum):
+    """Why a series moved, as the key results reading it record it (okrs.models.KeyResultChange.Cause)."""
+
+    IMPORT = "import"
+    UNDO = "undo"
+    DEFINITION = "definition"
+    RECOMPUTE = "recompute"
+
+
 @dataclass(frozen=True)
 class Scope:
     """What to recompute: measures, the days whose periods changed, and per dimension the members touched.
@@ -56,12 +66,15 @@ class Scope:
 
 @dataclass(frozen=True)
 class SeriesChange:
-    """What a recompute changed: the OKR engine recomputes key results that read these KPIs and days."""
+    """What a recompute changed: the OKR engine recomputes key results that read these KPIs and days, and records
+    `cause` (with the batch, for an import or its undo) in their lineage."""
 
     kpi_ids: list[int] = field(default_factory=list)
     first_day: dt.date | None = None
     last_day: dt.date | None = None
     series_values: int = 0
+    cause: SeriesCause = SeriesCause.RECOMPUTE
+    batch_id: int | None = None
 
 
 def series_recompute_for_batch(*, batch: ImportBatch) -> SeriesChange:
@@ -80,7 +93,7 @@ def series_recompute_for_batch(*, batch: ImportBatch) -> SeriesChange:
         days=frozenset(dt.date.fromisoformat(day) for day in changes["days"]),
         members={dimension: frozenset(values) for dimension, values in members.items()},
     )
-    return series_recompute(scope=scope)
+    return replace(series_recompute(scope=scope), cause=SeriesCause.IMPORT, batch_id=batch.pk)
 
 
 def series_recompute_all() -> SeriesChange:
@@ -116,6 +129,7 @@ def series_recompute_for_definitions(*, kpi_ids: Collection[int], measure_ids: C
         first_day=found["first"],
         last_day=found["last"],
         series_values=written,
+        cause=SeriesCause.DEFINITION,
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -58,7 +59,7 @@ def import_batch_undo(
             )
             # What still carries the batch now is what it inserted.
             cursor.execute(f"DELETE FROM kpis_observation WHERE batch_id = %s AND {scope}", [locked.pk, *params])
-        change = series.series_recompute_for_batch(batch=locked)
+        change = replace(series.series_recompute_for_batch(batch=locked), cause=series.SeriesCause.UNDO)
         locked.status = ImportBatch.Status.UNDONE
         locked.undone_at = timezone.now()
         locked.undone_by = actor

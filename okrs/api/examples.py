@@ -107,6 +107,8 @@ KEY_RESULT = {
     "baseline_value": 12.9,
     "baseline_source": "series",
     "baseline_period": None,
+    "freeze_baseline": False,
+    "baseline_frozen_at": None,
     "change_percent": -20.0,
     "target_value": 10.32,
     "target_source": "derived",

@@ -75,6 +75,8 @@ class KeyResultSerializer(serializers.ModelSerializer[KeyResult]):
             "baseline_value",
             "baseline_source",
             "baseline_period",
+            "freeze_baseline",
+            "baseline_frozen_at",
             "change_percent",
             "target_value",
             "target_source",
@@ -176,6 +178,9 @@ class KeyResultWriteSerializer(serializers.Serializer[Any]):
     baseline_source = serializers.ChoiceField(choices=KeyResult.BaselineSource.choices, required=False)
     baseline_value = serializers.FloatField(required=False, allow_null=True)
     baseline_period = serializers.CharField(required=False, allow_null=True, allow_blank=True)
+    freeze_baseline = serializers.BooleanField(
+        required=False, help_text="Series baselines: keep the baseline read when the objective is activated."
+    )
     change_percent = serializers.FloatField(required=False, allow_null=True)
     target_value = serializers.FloatField(required=False, allow_null=True)
     threshold_mode = serializers.ChoiceField(choices=KeyResult.ThresholdMode.choices, required=False, allow_blank=True)
@@ -436,6 +441,10 @@ def _key_result_form(request: Request, objective: Objective, key_result: KeyResu
             data["guardrail_kpi"] = _pk_of(Kpi, "key", value.get("kpi"))
             data["guardrail_comparison"] = _form_value(value.get("comparison"))
             data["guardrail_threshold"] = _form_value(value.get("threshold"))
+        elif name == "freeze_baseline":
+            if not isinstance(value, bool):
+                raise ValidationError({"freeze_baseline": ["Give true or false."]})
+            data["freeze_baseline"] = value
         elif name == "initiatives":
             if key_result is not None:
                 raise ValidationError({"initiatives": ["Add initiatives to an existing key result one at a time."]})

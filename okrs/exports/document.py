@@ -179,10 +179,8 @@ def document_from(card: Scorecard, *, team_label: str) -> ExportDocument:
     key_results = [kr for s in card.objectives for kr in s.key_results]
     guardrails = _guardrails(key_results)
     check_ins = _latest_check_ins(key_results, card.as_of)
-    baseline_periods = dict(
-        Period.objects.filter(
-            pk__in={kr.baseline_read_from_id for kr in key_results if kr.baseline_read_from_id}
-        ).values_list("pk", "label")
+    baseline_periods = Period.objects.in_bulk(
+        {kr.baseline_read_from_id for kr in key_results if kr.baseline_read_from_id}
     )
     objectives = [_objective_row(summary, guardrails, check_ins, baseline_periods) for summary in card.objectives]
     teams = [TeamRow(g.team.name, g.rollup, percent(g.rollup.progress)) for g in card.team_groups]
@@ -224,7 +222,7 @@ def _objective_row(
     summary: ObjectiveSummary,
     guardrails: dict[int, list[Guardrail]],
     check_ins: dict[int, CheckIn],
-    baseline_periods: dict[int, str],
+    baseline_periods: dict[int, Period],
 ) -> ObjectiveRow:
     objective = summary.objective
     return ObjectiveRow(
@@ -245,12 +243,12 @@ def _objective_row(
 
 
 def _key_result_row(
-    kr: KeyResult, guardrails: list[Guardrail], check_in: CheckIn | None, baseline_periods: dict[int, str]
+    kr: KeyResult, guardrails: list[Guardrail], check_in: CheckIn | None, baseline_periods: dict[int, Period]
 ) -> KeyResultRow:
     kpi = kr.kpi
     if kr.baseline_source == KeyResult.BaselineSource.SERIES:
-        label = baseline_periods.get(kr.baseline_read_from_id or 0, "the previous period")
-        baseline_from = f"KPI series {label}"
+        kr.baseline_read_from = baseline_periods.get(kr.baseline_read_from_id or 0)
+        baseline_from = f"KPI series {kinds.baseline_origin(kr)}"
     elif not kinds.kind_of(kr).has_baseline:
         baseline_from = ""
     else:

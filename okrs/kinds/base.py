@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from django.db.models import CheckConstraint, Q
 from django.template.defaultfilters import floatformat
+from django.utils import timezone
 
 from kpis.formatting import chart_format, formatter
 from kpis.models import Direction, Kpi
@@ -71,6 +72,19 @@ def signed_percent(change: float) -> str:
     """A change in percent with a true minus sign, as people write it."""
     sign = MINUS if change < 0 else "+"
     return f"{sign}{abs(change):g}\u00a0%"
+
+
+def baseline_origin(key_result: KeyResult, today: date | None = None) -> str:
+    """The period a series baseline was read from, as every page and export shows it: `2026-Q4`, marked
+    provisional while that period runs (later data can still move it) or frozen since when it was kept."""
+    read_from = key_result.baseline_read_from
+    if read_from is None:
+        return "the previous period"
+    if key_result.baseline_frozen_at is not None:
+        return f"{read_from.label} (frozen {timezone.localtime(key_result.baseline_frozen_at):%-d %b %Y})"
+    if key_result.kind_rules.baseline_provisional(key_result, today or timezone.localdate()):
+        return f"{read_from.label} (provisional: runs to {read_from.end - timedelta(days=1):%-d %b %Y})"
+    return read_from.label
 
 
 @dataclass(frozen=True)
@@ -174,6 +188,17 @@ class Kind:
     def reads_series_baseline(self, key_result: KeyResult) -> bool:
         return False
 
+    def baseline_provisional(self, key_result: KeyResult, today: date) -> bool:
+        """A series baseline read from a period that has not ended on `today`, and not frozen: more data for that
+        period can still move it (and a target derived from it)."""
+        read_from = key_result.baseline_read_from
+        return (
+            self.reads_series_baseline(key_result)
+            and key_result.baseline_frozen_at is None
+            and read_from is not None
+            and read_from.end > today
+        )
+
     def derived_target(self, key_result: KeyResult) -> float | None:
         """The target computed from the baseline read, for a kind that `derives_target`."""
         return key_result.target_value
@@ -240,8 +265,7 @@ class Kind:
         """The key-result page's figures."""
         current_detail = f"{key_result.objective.period.label} so far" if key_result.kpi_id else "latest check-in"
         if key_result.baseline_source == "series":
-            read_from = key_result.baseline_read_from.label if key_result.baseline_read_from else "the previous period"
-            baseline_detail = f"read from {read_from}"
+            baseline_detail = f"read from {baseline_origin(key_result)}"
         else:
             baseline_detail = "typed in"
         return [

@@ -10,8 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from okrs.models import CheckIn, Initiative, KeyResult
+from okrs.models import CheckIn, Initiative, KeyResult, KeyResultChange
 from okrs.services.fields import fields_set
+from okrs.services.lineage import Cause
 from okrs.services.recompute import key_result_recompute
 from okrs.services.snapshots import progress_snapshots_rebuild
 from okrs.services.webhooks import webhooks_check_in_added
@@ -68,7 +69,8 @@ def check_in_create(
     check_in.save()
     webhooks_check_in_added(check_in=check_in)
     if value is not None:
-        key_result = key_result_recompute(key_result=key_result)
+        cause = Cause(KeyResultChange.Cause.CHECK_IN, user_id=author.pk)
+        key_result = key_result_recompute(key_result=key_result, cause=cause)
         # A check-in dated in the past changes the history from that day on.
         progress_snapshots_rebuild(key_result=key_result, first_day=day, last_day=timezone.localdate())
     return check_in

@@ -7,7 +7,7 @@ rules.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from okrs import progress
 from okrs.models import KeyResult
@@ -28,18 +28,36 @@ class Reading:
 
 
 def baseline_and_target_resolve(key_result: KeyResult, inputs: Inputs) -> None:
-    """Read a series baseline (and derive a relative target) into the key result, recording where they came from."""
+    """Read a series baseline (and derive a relative target) into the key result, recording where they came from.
+
+    A frozen baseline is not read again: the target is derived from the value it was frozen at."""
     kind = key_result.kind_rules
     if not kind.reads_series_baseline(key_result):
         return
     assert key_result.kpi_id is not None
-    source = inputs.baseline_periods[key_result.pk]
-    key_result.baseline_read_from = source
-    key_result.baseline_source = KeyResult.BaselineSource.SERIES
-    key_result.baseline_value = inputs.value(key_result.kpi_id, source.pk, key_result.dimension_id, key_result.member)
+    if key_result.baseline_frozen_at is None:
+        source = inputs.baseline_periods[key_result.pk]
+        key_result.baseline_read_from = source
+        key_result.baseline_source = KeyResult.BaselineSource.SERIES
+        key_result.baseline_value = inputs.value(
+            key_result.kpi_id, source.pk, key_result.dimension_id, key_result.member
+        )
     if kind.derives_target:
         key_result.target_value = kind.derived_target(key_result)
         key_result.target_source = KeyResult.TargetSource.DERIVED
+
+
+def baseline_freeze(key_result: KeyResult, now: datetime) -> None:
+    """Freeze the baseline just read, if the key result asks for it and its objective is active: from now on the
+    recompute keeps it (see baseline_and_target_resolve)."""
+    if (
+        key_result.freeze_baseline
+        and key_result.baseline_frozen_at is None
+        and key_result.objective.is_active
+        and key_result.baseline_value is not None
+        and key_result.kind_rules.reads_series_baseline(key_result)
+    ):
+        key_result.baseline_frozen_at = now
 
 
 def current_value(key_result: KeyResult, inputs: Inputs) -> float | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -14,6 +15,7 @@ from okrs.calendar import current_quarter
 from okrs.models import Guardrail, KeyResult, Membership, Objective, Team
 from okrs.services.activity import initiative_create
 from okrs.services.fields import fields_set
+from okrs.services.lineage import NOTHING_YET, Values, stored_values
 from okrs.services.recompute import key_result_recompute
 
 
@@ -148,15 +150,46 @@ _KEY_RESULT_FIELDS = {
     "band_min",
     "band_max",
     "weight",
+    "freeze_baseline",
 }
 
 
+def _baseline_reads(key_result: KeyResult) -> tuple[object, ...]:
+    """What a series baseline is read from: changing any of it makes a frozen value meaningless."""
+    return (
+        key_result.kind,
+        key_result.kpi_id,
+        key_result.dimension_id,
+        key_result.member,
+        key_result.baseline_source,
+        key_result.baseline_period_id,
+    )
+
+
+def baseline_freeze_carry(*, before: KeyResult, after: KeyResult) -> None:
+    """Give `after` (the key result as edited) the baseline `before` froze, while the freeze holds: the option is
+    still on and the baseline still reads the same KPI, segment and period. Otherwise it is not frozen (yet): the
+    next recompute of an active objective reads and freezes it again."""
+    if (
+        before.baseline_frozen_at is not None
+        and after.freeze_baseline
+        and _baseline_reads(before) == _baseline_reads(after)
+    ):
+        after.baseline_frozen_at = before.baseline_frozen_at
+        after.baseline_value = before.baseline_value
+        after.baseline_read_from_id = before.baseline_read_from_id
+    else:
+        after.baseline_frozen_at = None
+
+
 def _apply(key_result: KeyResult, fields: dict[str, Any]) -> None:
+    before = copy.copy(key_result)
     fields_set(key_result, fields, allowed=_KEY_RESULT_FIELDS, service="key_result_update")
     if "target_value" in fields:
         key_result.target_source = KeyResult.TargetSource.TYPED
     if kinds.get(key_result.kind) is not None:
         key_result.kind_rules.settle_sources(key_result)
+    baseline_freeze_carry(before=before, after=key_result)
 
 
 @transaction.atomic
@@ -179,21 +212,27 @@ def key_result_create(
     _apply(key_result, {"title": title, "kind": kind, "kpi": kpi, "dimension": dimension, "member": member, **fields})
     key_result.full_clean()
     key_result.save()
-    key_result_recompute(key_result=key_result)
+    key_result_recompute(key_result=key_result, before=NOTHING_YET)
     key_result.refresh_from_db()
     key_result_read_validate(key_result=key_result)
     return key_result
 
 
 @transaction.atomic
-def key_result_update(*, key_result: KeyResult, recompute: bool = True, **fields: Any) -> KeyResult:
+def key_result_update(
+    *, key_result: KeyResult, recompute: bool = True, before: Values | None = None, **fields: Any
+) -> KeyResult:
     """Change the given fields (of a new key result too) and recompute it, unless `recompute` is false (an import
-    recomputes once, at its end)."""
+    recomputes once, at its end, and hands `before` to key_result_recompute itself).
+
+    The lineage records the edit's moves from `before` (default: the values stored until now) to the recomputed
+    values, as one change each."""
+    before = before or stored_values(key_result)
     _apply(key_result, fields)
     key_result.full_clean()
     key_result.save()
     if recompute:
-        key_result_recompute(key_result=key_result)
+        key_result_recompute(key_result=key_result, before=before)
         key_result.refresh_from_db()
         key_result_read_validate(key_result=key_result)
     return key_result

@@ -21,6 +21,7 @@ from okrs import okr_file
 from okrs.models import Initiative, KeyResult, Objective, Team
 from okrs.okr_file import Item, OkrFileError
 from okrs.services.activity import initiative_update
+from okrs.services.lineage import Values, stored_values
 from okrs.services.objectives import (
     guardrail_create,
     key_result_read_validate,
@@ -36,6 +37,9 @@ _NUMBER_FIELDS = {
     "band_max": "band_max",
     "weight": "weight",
 }
+
+
+_YES, _NO = {"true", "yes", "1"}, {"false", "no", "0", ""}
 
 
 @dataclass
@@ -102,6 +106,16 @@ class _Resolver:
         except (TypeError, ValueError):
             self.fail(item.line_of(name), f"{name} must be a number, got {value!r}")
             return None
+
+    def flag(self, item: Item, name: str) -> bool | None:
+        value = item.values.get(name)
+        if isinstance(value, bool):
+            return value
+        word = str(value).strip().lower()
+        if word in _YES or word in _NO:
+            return word in _YES
+        self.fail(item.line_of(name), f"{name} must be true or false, got {value!r}")
+        return None
 
     def validation(self, item: Item, error: ValidationError, renames: dict[str, str]) -> None:
         for name, messages in error.message_dict.items():
@@ -172,6 +186,8 @@ def _key_result_fields(item: Item, resolve: _Resolver) -> dict[str, Any]:
     for name, model_field in _NUMBER_FIELDS.items():
         if name in values:
             fields[model_field] = resolve.number(item, name)
+    if "freeze_baseline" in values:
+        fields["freeze_baseline"] = resolve.flag(item, "freeze_baseline")
     return fields
 
 
@@ -225,7 +241,7 @@ def _initiative(key_result: KeyResult, item: Item, resolve: _Resolver) -> None:
         resolve.validation(item, error, {"due_date": "due"})
 
 
-def _key_result(objective: Objective, item: Item, resolve: _Resolver) -> KeyResult | None:
+def _key_result(objective: Objective, item: Item, resolve: _Resolver) -> tuple[KeyResult, Values] | None:
     title = str(item.values.get("title", ""))
     if not title:
         resolve.fail(item.line, "the key result has no title")
@@ -237,6 +253,7 @@ def _key_result(objective: Objective, item: Item, resolve: _Resolver) -> KeyResu
     key_result = KeyResult.objects.filter(objective=objective, title=title).first() or KeyResult(
         objective=objective, title=title
     )
+    before = stored_values(key_result)
     try:
         key_result_update(key_result=key_result, recompute=False, **fields)
     except ValidationError as error:
@@ -245,7 +262,7 @@ def _key_result(objective: Objective, item: Item, resolve: _Resolver) -> KeyResu
     _guardrails(key_result, item.guardrails, resolve)
     for initiative in item.children:
         _initiative(key_result, initiative, resolve)
-    return key_result
+    return key_result, before
 
 
 @transaction.atomic
@@ -254,21 +271,21 @@ def okrs_import(*, text: str, filename: str) -> ImportSummary:
     items = okr_file.parse(text, filename=filename)
     resolve = _Resolver()
     summary = ImportSummary()
-    computed: list[tuple[KeyResult, Item]] = []
+    computed: list[tuple[KeyResult, Item, Values]] = []
     for item in items:
         objective = _objective(item, resolve)
         if objective is None:
             continue
         summary.objectives += 1
         for kr_item in item.children:
-            key_result = _key_result(objective, kr_item, resolve)
-            if key_result is not None:
-                computed.append((key_result, kr_item))
+            loaded = _key_result(objective, kr_item, resolve)
+            if loaded is not None:
+                computed.append((loaded[0], kr_item, loaded[1]))
                 summary.initiatives += len(kr_item.children)
     if not resolve.errors:
-        for key_result, kr_item in computed:
+        for key_result, kr_item, before in computed:
             try:
-                key_result_read_validate(key_result=key_result_recompute(key_result=key_result))
+                key_result_read_validate(key_result=key_result_recompute(key_result=key_result, before=before))
             except ValidationError as error:
                 resolve.validation(kr_item, error, _KR_RENAMES)
     if resolve.errors:

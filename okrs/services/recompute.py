@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -15,11 +15,18 @@ from okrs import kinds
 from okrs.models import SYSTEM_COMPUTED_FIELDS, Guardrail, KeyResult
 from okrs.services import evaluation
 from okrs.services.inputs import inputs_load
+from okrs.services.lineage import RECOMPUTED, Cause, Values, changes_record, values_of
 from okrs.services.snapshots import progress_snapshots_rebuild_many, progress_snapshots_record
 from okrs.services.webhooks import webhooks_status_changed
 
 # What the recompute writes: the figures only it computes, and a baseline and target it reads from the series.
-COMPUTED_FIELDS = ["baseline_value", "baseline_source", "target_value", "target_source", *SYSTEM_COMPUTED_FIELDS]
+COMPUTED_FIELDS = [
+    "baseline_value",
+    "baseline_source",
+    "target_value",
+    "target_source",
+    *SYSTEM_COMPUTED_FIELDS,
+]
 
 
 # Key results per transaction in the nightly run.
@@ -51,14 +58,20 @@ def _locked(ids: Sequence[int]) -> QuerySet[KeyResult]:
     )
 
 
-def _compute(key_results: list[KeyResult], today: date) -> None:
-    """Compute and store the key results, reading their inputs in a fixed number of queries."""
+def _compute(
+    key_results: list[KeyResult], today: date, cause: Cause, values_before: Mapping[int, Values] | None = None
+) -> None:
+    """Compute and store the key results, reading their inputs in a fixed number of queries, and record what moved
+    their baseline, target or current value (`values_before`: the values before `cause`, when it wrote some
+    itself, as an edit does; else those stored)."""
     inputs = inputs_load(key_results)
     now = timezone.now()
     before = {key_result.pk: key_result.status for key_result in key_results}
+    stored = {key_result.pk: values_of(key_result) for key_result in key_results}
     guardrails: list[Guardrail] = []
     for key_result in key_results:
         evaluation.baseline_and_target_resolve(key_result, inputs)
+        evaluation.baseline_freeze(key_result, now)
         breached = False
         for guardrail in inputs.guardrails.get(key_result.pk, []):
             guardrail.current_value = inputs.value(
@@ -84,6 +97,7 @@ def _compute(key_results: list[KeyResult], today: date) -> None:
         key_result.computed_at = now
     _fields_save(key_results, COMPUTED_FIELDS)
     _fields_save(guardrails, ["current_value", "breached"])
+    changes_record(key_results=key_results, before={**stored, **(values_before or {})}, cause=cause, at=now)
     moved = [(kr, before[kr.pk]) for kr in key_results if kr.status != before[kr.pk]]
     if moved:
         webhooks_status_changed(changes=moved)
@@ -111,25 +125,35 @@ def _fields_save(objects: Sequence[models.Model], names: list[str]) -> None:
 
 
 @transaction.atomic
-def key_result_recompute(*, key_result: KeyResult, today: date | None = None) -> KeyResult:
+def key_result_recompute(
+    *, key_result: KeyResult, today: date | None = None, cause: Cause | None = None, before: Values | None = None
+) -> KeyResult:
     """Read the key result's series (or check-ins), compute progress, pace, forecast and status, and store them.
 
+    `cause` is what the lineage records (default: an edit by whoever the code acts for); `before`, the baseline,
+    target and current value before it, when the cause wrote some of them itself (an edit's save).
     Raises KeyResultBusy when another transaction holds the key result.
     """
     locked = list(_locked([key_result.pk]))
     if not locked:
         raise KeyResultBusy(key_result.pk)
-    _compute(locked, today or timezone.localdate())
+    values_before = {key_result.pk: before} if before is not None else None
+    _compute(locked, today or timezone.localdate(), cause or Cause.by_person(), values_before)
     return locked[0]
 
 
 @transaction.atomic
 def key_results_recompute_for_kpis(
-    *, kpi_ids: Sequence[int], first_day: date, last_day: date, today: date | None = None
+    *,
+    kpi_ids: Sequence[int],
+    first_day: date,
+    last_day: date,
+    today: date | None = None,
+    cause: Cause = RECOMPUTED,
 ) -> RecomputeResult:
     """Recompute the active key results that read the changed KPIs (directly or through a guardrail) for periods
     that overlap [first_day, last_day], and record today's snapshots; `history_from` in the result says from which
-    day the earlier snapshots need rebuilding."""
+    day the earlier snapshots need rebuilding. `cause` (the import batch, say) is recorded in their lineage."""
     today = today or timezone.localdate()
     overlaps = Q(objective__period__start__lte=last_day, objective__period__end__gt=first_day)
     baseline_overlaps = Q(baseline_read_from__start__lte=last_day, baseline_read_from__end__gt=first_day)
@@ -146,7 +170,7 @@ def key_results_recompute_for_kpis(
     )
     wanted = list(touched)
     key_results = list(_locked(wanted))
-    _compute(key_results, today)
+    _compute(key_results, today, cause)
     # Today's snapshot is the key result as just computed; earlier days need the observations re-read, which is
     # slower, so they are left to progress_snapshots_rebuild_for (a task of its own).
     progress_snapshots_record(key_results=key_results, day=today)
@@ -187,7 +211,7 @@ def key_results_recompute_all(*, today: date | None = None) -> RecomputeResult:
         chunk = ids[offset : offset + _BATCH]
         with transaction.atomic():
             key_results = list(_locked(chunk))
-            _compute(key_results, today)
+            _compute(key_results, today, RECOMPUTED)
         done = {key_result.pk for key_result in key_results}
         result.recomputed.extend(done)
         result.busy.extend(pk for pk in chunk if pk not in done)

@@ -23,6 +23,7 @@ from okrs import kinds, progress
 from okrs.calendar import fiscal_start
 from okrs.forms_planning import CheckInForm, InitiativeForm, InitiativeStatusForm, errors_onto
 from okrs.history import key_result_history
+from okrs.lineage import key_result_lineage
 from okrs.models import CheckIn, Initiative, KeyResult, Team
 from okrs.roles import okr_object
 from okrs.selectors import check_ins_for_key_result, progress_history, team_people
@@ -242,6 +243,7 @@ def _detail_context(
         "snapshots": _snapshot_lines(snapshots),
         "progress_chart": _progress_chart(snapshots) if len(snapshots) > 1 else None,
         "history": key_result_history(key_result=key_result),
+        "lineage": key_result_lineage(key_result=key_result, user=request.user),
     }
 
 

@@ -358,7 +358,7 @@ def preview_lines(key_result: KeyResult, preview: Preview) -> tuple[str, str]:
     """The preview in words: what the key result asks for, and where it stands today."""
     fmt = kinds.formatter_of(key_result)
     kind = key_result.kind_rules
-    baseline_label = preview.baseline_period.label if preview.baseline_period is not None else None
+    baseline_label = kinds.baseline_origin(key_result) if preview.baseline_period is not None else None
     # The preview resolved the key result's baseline and target from the series (see key_result_preview).
     return kind.asks(key_result, fmt, baseline_label), kind.standing(key_result, preview.reading, fmt)
 

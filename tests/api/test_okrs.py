@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from kpis.models import Kpi
 from okrs.models import CheckIn, Guardrail, Initiative, KeyResult, Membership, Objective, Team
 from tests.api.conftest import MakeToken
-from tests.okrs.factories import KeyResultFactory, MembershipFactory, ObjectiveFactory, UserFactory
+from tests.okrs.factories import KeyResultFactory, MembershipFactory, ObjectiveFactory, UserFactory, quarter
 
 pytestmark = pytest.mark.django_db
 
@@ -124,6 +124,35 @@ def test_a_bad_key_result_is_400_on_its_field_and_nothing_is_written(
 
     assert response.status_code == 400
     assert field in [error["field"] for error in response.json()["errors"]], response.json()
+    assert _counts() == before
+
+
+def test_a_key_result_freezes_its_baseline_through_the_api_and_lets_go_of_it(
+    kpi_data: Kpi, tier1: Team, editor: User, editor_client: APIClient
+) -> None:
+    objective = ObjectiveFactory(team=tier1, owner=editor, period=quarter("2026-Q2"))
+    body = {"kind": "kpi_relative", "kpi": "contact_escalation_rate", "change_percent": -20, "freeze_baseline": True}
+
+    created = _post(editor_client, "/api/v1/key-results/", {"objective": objective.pk, "title": "KR", **body})
+
+    assert created.status_code == 201, created.json()
+    assert created.json()["freeze_baseline"] is True
+    assert created.json()["baseline_frozen_at"] is not None
+    released = _patch(editor_client, f"/api/v1/key-results/{created.json()['id']}/", {"freeze_baseline": False})
+    assert (released.json()["freeze_baseline"], released.json()["baseline_frozen_at"]) == (False, None)
+
+
+def test_a_freeze_that_is_not_true_or_false_is_400_and_nothing_is_written(
+    kpi_data: Kpi, tier1: Team, editor: User, editor_client: APIClient
+) -> None:
+    objective = ObjectiveFactory(team=tier1, owner=editor)
+    before = _counts()
+    body = {"kind": "kpi_relative", "kpi": "contact_escalation_rate", "change_percent": -20, "freeze_baseline": "yes"}
+
+    response = _post(editor_client, "/api/v1/key-results/", {"objective": objective.pk, "title": "KR", **body})
+
+    assert response.status_code == 400
+    assert [error["field"] for error in response.json()["errors"]] == ["freeze_baseline"]
     assert _counts() == before
 
 

@@ -284,9 +284,9 @@ def test_the_series_task_hands_the_kpis_and_days_it_changed_to_the_key_results_a
     for callback in callbacks:
         callback()
 
-    # then
+    # then, with the batch as the cause the key results' lineage records
     assert followups.KEY_RESULTS_TASK not in {name for name, _ in started_before_commit}
-    assert (followups.KEY_RESULTS_TASK, [kpi_ids, "2026-01-05", "2026-01-06"]) in started_tasks
+    assert (followups.KEY_RESULTS_TASK, [kpi_ids, "2026-01-05", "2026-01-06", "import", batch.pk]) in started_tasks
 
 
 def test_an_import_that_changed_nothing_recomputes_nothing_downstream(

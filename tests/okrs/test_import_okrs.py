@@ -187,3 +187,26 @@ def test_it_reports_every_problem_at_once(tmp_path: Path, capsys: pytest.Capture
 def test_it_rejects_a_missing_file(tmp_path: Path) -> None:
     with pytest.raises(CommandError, match="no such file"):
         call_command("import_okrs", str(tmp_path / "missing.yaml"))
+
+
+@pytest.mark.usefixtures("setup")
+def test_a_key_result_in_a_file_can_freeze_its_baseline(tmp_path: Path) -> None:
+    text = SEEDS_YAML.replace("change_percent: -20\n", "change_percent: -20\n        freeze_baseline: true\n", 1)
+
+    call_command("import_okrs", str(_write(tmp_path, "okrs.yaml", text)))
+
+    frozen = KeyResult.objects.filter(freeze_baseline=True)
+    assert list(frozen.values_list("kpi__key", flat=True)) == ["contact_escalation_rate"]
+
+
+@pytest.mark.usefixtures("setup")
+def test_a_freeze_that_is_not_true_or_false_names_its_line_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = SEEDS_YAML.replace("change_percent: -20\n", "change_percent: -20\n        freeze_baseline: maybe\n", 1)
+
+    with pytest.raises(CommandError, match="nothing was written"):
+        call_command("import_okrs", str(_write(tmp_path, "okrs.yaml", text)))
+
+    assert "line 13: freeze_baseline must be true or false, got 'maybe'" in capsys.readouterr().err
+    assert _nothing_written()

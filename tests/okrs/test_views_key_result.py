@@ -239,8 +239,9 @@ def test_the_page_takes_the_same_queries_however_many_check_ins_and_snapshots(
         Guardrail.objects.create(key_result=relative, kpi=csat, comparison=">=", threshold=80 + index % 5)
 
     # when / then
-    # 13, and 6 for the History section: four history tables and, per model, the objects they name.
-    with django_assert_max_num_queries(19):
+    # 13, 6 for the History section (four history tables and, per model, the objects they name) and 2 for the
+    # lineage (the moves of the baseline and target, the latest of the current value).
+    with django_assert_max_num_queries(21):
         response = client.get(reverse("key_result_detail", args=[relative.pk]))
     assert response.content.decode().count('class="check-in"') == count
 
