@@ -7,8 +7,8 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("kpis", "0008_push_idempotency_key"),
-        ("okrs", "0010_relative_change_above_minus_100"),
+        ("kpis", "0009_segment_unique_messages"),
+        ("okrs", "0011_webhook_delivery_resent_at"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
