@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
@@ -16,6 +17,9 @@ from django.utils import timezone
 from kpis.models import Dimension, Kpi, Period
 from kpis.selectors import kpi_values_to_date, kpi_values_to_date_by_member
 from okrs.models import KeyResult, ProgressSnapshot, Status
+
+if TYPE_CHECKING:
+    from okrs.scorecard.rows import KeyResultRow
 
 LineKey = tuple[int, int | None, str]  # kpi, dimension, member
 
@@ -43,12 +47,12 @@ def is_past(period: Period, as_of: date, *, today: date | None = None) -> bool:
     return as_of < default_as_of(period, today=today)
 
 
-def key_results_as_of(key_results: Sequence[KeyResult], day: date) -> None:
+def key_results_as_of(key_results: Sequence[KeyResult] | Sequence[KeyResultRow], day: date) -> None:
     """Give the key results the value, progress, pace and status of their latest snapshot on or before `day`.
 
-    In place, on the instances the scorecard holds, so that everything summarised from them afterwards (objective
-    roll-ups, counts) says the same. A key result without a snapshot by then had no data yet. Forecasts are not
-    snapshotted: the one shown would be today's, so none is.
+    In place, on the instances or rows the scorecard holds, so that everything summarised from them afterwards
+    (objective roll-ups, counts) says the same. A key result without a snapshot by then had no data yet. Forecasts
+    are not snapshotted: the one shown would be today's, so none is.
     """
     if not key_results:
         return
