@@ -1,11 +1,13 @@
-"""Benchmark: server-side time to render the dashboard and the scorecard for a quarter with 200 objectives and
-1,000 key results, p50 and p95 over repeated requests, through Django's test client and over HTTP with gunicorn,
-each against a trivial view (`/health/`) in the same run, with the ratios to it. Goal: p95 <= 75 ms over gunicorn
-(bar: 150 ms). A page is one row of PAGES.
+"""Benchmark: server-side time to render the dashboard, the scorecard and the planning page for a quarter with 200
+objectives and 1,000 key results, and the page of one key result with a year of daily progress snapshots, p50 and
+p95 over repeated requests, through Django's test client and over HTTP with gunicorn, each against a trivial view
+(`/health/`) in the same run, with the ratios to it. Goal: p95 <= 75 ms over gunicorn (bar: 150 ms). A page is one
+row of PAGES.
 
-Run: flock /tmp/bench.lock uv run python bench/pages_bench.py [--requests 40] [--port N]
+Run: flock /tmp/bench.lock uv run python bench/pages_bench.py [--requests 40] [--pages NAME ...] [--port N]
 Uses the OKR benchmark's database and data (bench/okr_bench.py builds them when missing): 200 active objectives of
-five key results each, in the quarter of 2026-11-15, over 5,260,800 observations.
+five key results each, in the quarter of 2026-11-15, over 5,260,800 observations; the first key result gets 365
+daily snapshots, 52 check-ins (each with its history row) and a few edits of its own.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ os.environ.setdefault("SECURE_COOKIES", "false")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 
 from _setup import BENCH_DATABASE_URL, ROOT, django_setup
-from okr_bench import _key_results_ensure
+from okr_bench import TODAY, _key_results_ensure
 from series_bench import _generate
 
 GOAL_P95_MS, BAR_P95_MS = 75.0, 150.0
@@ -39,13 +41,18 @@ REFERENCE = ("trivial view", "/health/")
 PAGES: list[tuple[str, str | Callable[[], str]]] = [
     ("dashboard", "/"),
     ("scorecard", "/scorecard/"),
+    ("planning", "/planning/"),
+    ("key result, a year", lambda: f"/key-results/{_year_of_history_ensure()}/"),
 ]
+# The key result with a year of history: one snapshot a day, a year's weekly check-ins, a few edits of its own.
+SNAPSHOT_DAYS, CHECK_INS, EDITS = 365, 52, 5
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--days", type=int, default=1096)
+    parser.add_argument("--pages", nargs="+", choices=[name for name, _ in PAGES], help="default: every page")
     parser.add_argument("--port", type=int, default=0, help="gunicorn's port (default: a free one)")
     args = parser.parse_args()
     django_setup()
@@ -58,7 +65,11 @@ def main() -> None:
 
     client = Client()
     client.cookies[settings.SESSION_COOKIE_NAME] = session_key
-    pages = [(name, path if isinstance(path, str) else path()) for name, path in [REFERENCE, *PAGES]]
+    pages = [
+        (name, path if isinstance(path, str) else path())
+        for name, path in [REFERENCE, *PAGES]
+        if name == REFERENCE[0] or not args.pages or name in args.pages
+    ]
     queries = {}
     for name, path in pages:
         _get_client(client, path)
@@ -109,6 +120,49 @@ def _data_ensure(days: int) -> str:
     session.create()
     assert session.session_key is not None
     return session.session_key
+
+
+def _year_of_history_ensure() -> int:
+    """The first benchmark key result, with SNAPSHOT_DAYS daily snapshots up to TODAY, CHECK_INS check-ins in its
+    quarter and EDITS edits of its title (each check-in and edit leaves a history row); its id."""
+    import datetime as dt
+
+    from django.contrib.auth.models import User
+
+    from config.audit import acting_as
+    from okrs.models import KeyResult, ProgressSnapshot, Status
+    from okrs.services.activity import check_in_create
+    from okrs.services.objectives import key_result_update
+
+    key_result = KeyResult.objects.filter(objective__title="Objective 0").order_by("pk").first()
+    assert key_result is not None, "the OKR benchmark's key results are missing"
+    days = [TODAY - dt.timedelta(days=back) for back in range(SNAPSHOT_DAYS)]
+    statuses = [Status.ON_TRACK, Status.AT_RISK, Status.OFF_TRACK]
+    ProgressSnapshot.objects.bulk_create(
+        [
+            ProgressSnapshot(
+                key_result=key_result,
+                day=day,
+                value=4.0 + (index % 30) / 10,
+                progress=min(100.0, index * 0.3),
+                expected=min(100.0, index * 0.28),
+                status=statuses[index % 3],
+            )
+            for index, day in enumerate(reversed(days))
+        ],
+        ignore_conflicts=True,
+    )
+    author = User.objects.get_or_create(username="bench")[0]
+    with acting_as(author):
+        # A check-in is dated inside its key result's period: from its first day to TODAY, round again if need be.
+        days_so_far = (TODAY - key_result.objective.period.start).days + 1
+        for index in range(key_result.check_ins.count(), CHECK_INS):
+            day = TODAY - dt.timedelta(days=(CHECK_INS - 1 - index) % days_so_far)
+            comment = f"Check-in {index + 1}: the new routing rules are in for two more queues."
+            check_in_create(key_result=key_result, author=author, day=day, confidence=index % 11, comment=comment)
+        for edit in range(key_result.history.filter(title__startswith="Escalations -20% (").count(), EDITS):
+            key_result_update(key_result=key_result, recompute=False, title=f"Escalations -20% (edit {edit + 1})")
+    return key_result.pk
 
 
 def _get_client(client: object, path: str) -> None:

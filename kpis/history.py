@@ -54,6 +54,8 @@ class Related:
         self._objects: dict[type[Model], dict[Any, Model]] = {
             model: model._default_manager.in_bulk(list(ids)) for model, ids in wanted.items()
         }
+        # A record's name is asked for by its text and by its row: built once (an instance each time otherwise).
+        self._labels: dict[tuple[type[Model], Any], str] = {}
 
     def get(self, model: type[Model], pk: Any) -> Any:
         """The object, read (and kept) now if it was not among those the records point to; None if it is gone."""
@@ -77,6 +79,16 @@ class Related:
             if related is not None:
                 setattr(instance, field.name, related)
         return instance
+
+    def label(self, record: Any) -> str:
+        """The recorded object's name as it was."""
+        key = (record.instance_type, record.history_id)
+        if key not in self._labels:
+            try:
+                self._labels[key] = str(self.instance(record))
+            except ObjectDoesNotExist:
+                self._labels[key] = f"{kind_of(record.instance_type)} #{record.id}"
+        return self._labels[key]
 
 
 def _relations(model: type[Model]) -> list[Any]:
@@ -159,10 +171,7 @@ def _field_name(record: Any, name: str) -> str:
 
 
 def record_label(record: Any, related: Related) -> str:
-    try:
-        return str(related.instance(record))
-    except ObjectDoesNotExist:
-        return f"{kind_of(record.instance_type)} #{record.id}"
+    return related.label(record)
 
 
 def record_text(

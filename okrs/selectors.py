@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Prefetch, QuerySet
 
@@ -44,6 +46,41 @@ def objectives_for_user(
     )
 
 
+def objective_rows(*, user: User | AnonymousUser, period: Period) -> QuerySet[Objective, Any]:
+    """The period's objectives the user can see, as plain rows (no model instances) for a long page, in the order
+    of teams and titles."""
+    objectives = Objective.objects.visible_to(user).for_period(period)
+    return objectives.values(
+        "pk", "title", "state", "weight", "team_id", "owner__first_name", "owner__last_name", "owner__username"
+    )
+
+
+def key_result_rows(*, objective_ids: list[int]) -> QuerySet[KeyResult, Any]:
+    """The objectives' key results, as plain rows of what the last recompute stored, each objective's in order."""
+    key_results = KeyResult.objects.filter(objective_id__in=objective_ids).order_by("objective_id", "pk")
+    return key_results.values(
+        "pk",
+        "objective_id",
+        "title",
+        "kind",
+        "kpi_id",
+        "dimension__key",
+        "member",
+        "direction",
+        "baseline_value",
+        "target_value",
+        "change_percent",
+        "threshold_mode",
+        "band_min",
+        "band_max",
+        "current_value",
+        "progress",
+        "expected",
+        "status",
+        "weight",
+    )
+
+
 def key_results_for_report(*, period: Period, team: Team | None = None) -> QuerySet[KeyResult]:
     """Every key result of the period's objectives, for the command line (which acts as an administrator)."""
     key_results = KeyResult.objects.for_period(period).select_related(
@@ -59,5 +96,8 @@ def check_ins_for_key_result(*, key_result: KeyResult) -> QuerySet[CheckIn]:
     return key_result.check_ins.select_related("author").order_by("-day", "-created_at", "-id")
 
 
-def progress_history(*, key_result: KeyResult) -> QuerySet[ProgressSnapshot]:
-    return key_result.snapshots.order_by("day")
+def progress_history(*, key_result: KeyResult) -> QuerySet[ProgressSnapshot, Any]:
+    """The key result's daily snapshots, oldest first, as plain rows (day, value, progress, expected, status):
+    a year of them is a long table."""
+    snapshots = key_result.snapshots.order_by("day")
+    return snapshots.values_list("day", "value", "progress", "expected", "status", named=True)

@@ -32,7 +32,7 @@ SEGMENT_FIELDS = ("kpi", "dimension", "member")
 
 class KeyResultFields(Protocol):
     """What a kind reads of a key result to word its values and target and to range its target: a KeyResult, or
-    a page's plain row of the same fields (okrs.scorecard.rows), which is no model instance."""
+    a page's plain row of the same fields (okrs.scorecard.rows, the planning page's), which is no model instance."""
 
     @property
     def kind(self) -> str: ...
@@ -214,7 +214,7 @@ class Kind:
 
     # Words
 
-    def asks(self, key_result: KeyResult, fmt: Formatter, baseline_label: str | None = None) -> str:
+    def asks(self, key_result: KeyResultFields, fmt: Formatter, baseline_label: str | None = None) -> str:
         """The sentence of what the key result asks for, e.g. `12.5 % (2026-Q2) → 10.0 %`."""
         source = f" ({baseline_label})" if baseline_label else ""
         return f"{fmt(key_result.baseline_value)}{source} → {fmt(key_result.target_value)}"

@@ -39,7 +39,7 @@ class Milestone(Kind):
     def target_range(self, key_result: KeyResultFields) -> TargetRange | None:
         return None
 
-    def asks(self, key_result: KeyResult, fmt: Formatter, baseline_label: str | None = None) -> str:
+    def asks(self, key_result: KeyResultFields, fmt: Formatter, baseline_label: str | None = None) -> str:
         return "Done when a check-in marks it done."
 
     def target_text(self, key_result: KeyResultFields, fmt: Formatter) -> str:

@@ -77,7 +77,7 @@ class Relative(Kind):
             return Direction.LOWER if key_result.change_percent < 0 else Direction.HIGHER
         return super().implied_direction(key_result)
 
-    def asks(self, key_result: KeyResult, fmt: Formatter, baseline_label: str | None = None) -> str:
+    def asks(self, key_result: KeyResultFields, fmt: Formatter, baseline_label: str | None = None) -> str:
         change = key_result.change_percent
         if change is None:
             return super().asks(key_result, fmt)

@@ -77,7 +77,7 @@ class Threshold(Kind):
         direction = Direction.LOWER if key_result.threshold_mode == "below" else Direction.HIGHER
         return TargetRange(key_result.target_value, None, None, direction, 0.0)
 
-    def asks(self, key_result: KeyResult, fmt: Formatter, baseline_label: str | None = None) -> str:
+    def asks(self, key_result: KeyResultFields, fmt: Formatter, baseline_label: str | None = None) -> str:
         if key_result.threshold_mode == "within":
             return f"Stay within {fmt(key_result.band_min)} {EN_DASH} {fmt(key_result.band_max)}"
         return f"{MODE_LABELS.get(key_result.threshold_mode, '')} {fmt(key_result.target_value)}"

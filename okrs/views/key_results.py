@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -16,6 +16,7 @@ from django.urls import URLPattern, path
 from django.views.decorators.http import require_GET, require_POST
 
 from kpis import charts, periods
+from kpis.formatting import decimals_text
 from kpis.models import Dimension, Period, SeriesValue
 from kpis.selectors import kpi_series_values
 from okrs import kinds, progress
@@ -26,6 +27,7 @@ from okrs.models import CheckIn, Initiative, KeyResult, Team
 from okrs.roles import okr_object
 from okrs.selectors import check_ins_for_key_result, progress_history, team_people
 from okrs.services.activity import check_in_create, initiative_create, initiative_update
+from okrs.templatetags.okr_parts import Badges
 
 _RELATED = ("objective__team", "objective__owner", "objective__period", "kpi", "dimension", "baseline_read_from")
 
@@ -153,6 +155,35 @@ def _segment_breakdown(key_result: KeyResult) -> list[SegmentGroup]:
     return groups
 
 
+class SnapshotLine(TypedDict):
+    """A day of the progress history, in words, for a table a year long."""
+
+    day: str
+    value: str
+    progress: str
+    expected: str
+    badge: str
+
+
+def _snapshot_lines(snapshots: list[Any]) -> list[SnapshotLine]:
+    """The snapshots newest first, with their numbers as `floatformat` writes them and their status badges."""
+    badges = Badges()
+
+    def percent(number: float | None) -> str:
+        return "—" if number is None else f"{decimals_text(number, 0)} %"
+
+    return [
+        {
+            "day": f"{snapshot.day:%a} {snapshot.day.day} {snapshot.day:%b}",
+            "value": "—" if snapshot.value is None else decimals_text(snapshot.value, 2),
+            "progress": percent(snapshot.progress),
+            "expected": percent(snapshot.expected),
+            "badge": badges(snapshot.status),
+        }
+        for snapshot in reversed(snapshots)
+    ]
+
+
 def _progress_chart(snapshots: list[Any]) -> charts.Chart:
     lines = [
         charts.Line("Progress", [(i, s.progress) for i, s in enumerate(snapshots)], "actual"),
@@ -208,7 +239,7 @@ def _detail_context(
         "chart": _series_chart(key_result, check_ins["check_ins"]),
         "segments": _segment_breakdown(key_result),
         "guardrails": list(key_result.guardrails.select_related("kpi", "dimension")),
-        "snapshots": snapshots,
+        "snapshots": _snapshot_lines(snapshots),
         "progress_chart": _progress_chart(snapshots) if len(snapshots) > 1 else None,
         "history": key_result_history(key_result=key_result),
     }

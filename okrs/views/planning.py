@@ -4,7 +4,7 @@ key result previewed from the data before it is saved."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,46 +13,88 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kpis.formatting import format_value
+from kpis.formatting import decimals_text, format_value
 from kpis.models import Kpi, Period
 from kpis.selectors import kpi_series_values
-from okrs import kinds
+from okrs import kinds, progress
 from okrs.calendar import chosen_period, current_quarter, neighbours
 from okrs.forms_planning import GUARDRAIL_FIELDS, KeyResultForm, ObjectiveForm, errors_onto, key_result_initial
 from okrs.history import objective_history
 from okrs.models import KeyResult, Objective, Team
 from okrs.roles import can_plan, okr_object
-from okrs.scorecard.selector import objective_summary
-from okrs.selectors import objectives_for_user
+from okrs.selectors import key_result_rows, objective_rows
 from okrs.services.objectives import (
     objective_create,
     objective_state_set,
     objective_update,
 )
 from okrs.services.preview import Preview
+from okrs.templatetags.okr_parts import Badges, progress_bar
+from okrs.views.links import Links
 
 RECENT_VALUES = 6
 
 
-@dataclass(frozen=True)
-class KeyResultRow:
-    key_result: KeyResult
-    asks: str
-    current: str
+@dataclass(frozen=True, slots=True)
+class PlannedKeyResult:
+    """A key result's stored figures as the planning page reads them: a plain row, no model instance, that its
+    kind words (okrs.kinds.KeyResultFields)."""
 
-
-@dataclass(frozen=True)
-class ObjectiveRow:
-    objective: Objective
+    pk: int
+    title: str
+    kind: str
+    kpi: Kpi | None
+    segment: str
+    direction: str
+    baseline_value: float | None
+    target_value: float | None
+    change_percent: float | None
+    threshold_mode: str
+    band_min: float | None
+    band_max: float | None
+    current_value: float | None
     progress: float | None
-    key_results: list[KeyResultRow]
+    expected: float | None
+    status: str
+    weight: float
+
+    @property
+    def effective_direction(self) -> str:
+        return kinds.effective_direction(self)
+
+
+class KeyResultLine(TypedDict):
+    """A key result's line in the plan, in words and drawn pieces: what a thousand of them render from."""
+
+    title: str
+    about: str
+    bar: str
+    badge: str
+    url: str
+    edit_url: str
+
+
+class ObjectiveLine(TypedDict):
+    pk: int
+    title: str
+    state: str
+    tracked: bool
+    owner: str
+    weight: float
+    progress: float | None
+    progress_text: str
+    url: str
+    edit_url: str
+    add_url: str
+    state_url: str
+    key_results: list[KeyResultLine]
 
 
 @dataclass(frozen=True)
 class TeamPlan:
     team: Team
     editable: bool
-    objectives: list[ObjectiveRow]
+    objectives: list[ObjectiveLine]
 
 
 @require_GET
@@ -60,11 +102,9 @@ def planning(request: HttpRequest) -> HttpResponse:
     chosen = chosen_period(request.GET.get("period"))
     period, period_error = chosen.period, chosen.error
     editable = set(Team.objects.editable_by(request.user).values_list("pk", flat=True))
-    by_team: dict[int, list[ObjectiveRow]] = {}
-    for objective in objectives_for_user(user=request.user, period=period):
-        key_results = [_key_result_row(kr) for kr in objective.key_results.all()]
-        row = ObjectiveRow(objective, objective_summary(objective).progress, key_results)
-        by_team.setdefault(objective.team_id, []).append(row)
+    by_team: dict[int, list[ObjectiveLine]] = {}
+    for team_id, line in _objective_lines(request, period):
+        by_team.setdefault(team_id, []).append(line)
     plans = [
         TeamPlan(team, team.pk in editable, by_team.get(team.pk, [])) for team in Team.objects.visible_to(request.user)
     ]
@@ -87,11 +127,74 @@ def planning(request: HttpRequest) -> HttpResponse:
     return render(request, "okrs/planning.html", context)
 
 
-def _key_result_row(key_result: KeyResult) -> KeyResultRow:
-    """What a key result asks for in a few words, from what the last recompute stored."""
+def _objective_lines(request: HttpRequest, period: Period) -> list[tuple[int, ObjectiveLine]]:
+    """The period's objectives the user sees, each with its team's id, from plain rows: two queries, and one for
+    the KPIs their key results read, however many there are."""
+    objectives = list(objective_rows(user=request.user, period=period))
+    rows = list(key_result_rows(objective_ids=[objective["pk"] for objective in objectives]))
+    used_kpis = Kpi.objects.in_bulk({row["kpi_id"] for row in rows if row["kpi_id"] is not None})
+    by_objective: dict[int, list[PlannedKeyResult]] = {}
+    for row in rows:
+        objective_id, kpi_id, dimension_key = row.pop("objective_id"), row.pop("kpi_id"), row.pop("dimension__key")
+        segment = f"{dimension_key}={row['member']}" if dimension_key else ""
+        del row["member"]
+        planned = PlannedKeyResult(kpi=used_kpis.get(kpi_id) if kpi_id else None, segment=segment, **row)
+        by_objective.setdefault(objective_id, []).append(planned)
+    links = Links(
+        "objective_detail",
+        "objective_edit",
+        "key_result_create",
+        "objective_state",
+        "key_result_detail",
+        "key_result_edit",
+    )
+    badges = Badges()
+    lines = []
+    for objective in objectives:
+        planned_krs = by_objective.get(objective["pk"], [])
+        # The objective's progress is its key results' weighted mean, as everywhere (okrs.progress).
+        rolled_up = progress.weighted_mean((kr.progress, kr.weight) for kr in planned_krs)
+        pk, tracked = objective["pk"], objective["state"] != Objective.State.DRAFT
+        owner = f"{objective['owner__first_name']} {objective['owner__last_name']}".strip()
+        line: ObjectiveLine = {
+            "pk": pk,
+            "title": objective["title"],
+            "state": objective["state"],
+            "tracked": tracked,
+            "owner": owner or objective["owner__username"],
+            "weight": objective["weight"],
+            "progress": rolled_up,
+            "progress_text": "—" if rolled_up is None else f"{decimals_text(rolled_up, 0)} %",
+            "url": links.to("objective_detail", pk),
+            "edit_url": links.to("objective_edit", pk),
+            "add_url": links.to("key_result_create", pk),
+            "state_url": links.to("objective_state", pk),
+            "key_results": [_key_result_line(kr, links, badges, tracked=tracked) for kr in planned_krs],
+        }
+        lines.append((objective["team_id"], line))
+    return lines
+
+
+def _key_result_line(key_result: PlannedKeyResult, links: Links, badges: Badges, *, tracked: bool) -> KeyResultLine:
+    """What a key result asks for in a few words, from what the last recompute stored; its bar and status once its
+    objective is tracked."""
+    kind = kinds.kind_of(key_result)
     fmt = kinds.formatter_of(key_result)
-    kind = key_result.kind_rules
-    return KeyResultRow(key_result, kind.asks(key_result, fmt), kind.value_text(key_result.current_value, fmt))
+    about = [key_result.kpi.name] if key_result.kpi is not None else []
+    if key_result.kpi is not None and key_result.segment:
+        about.append(key_result.segment)
+    about.append(kind.asks(key_result, fmt))
+    current = kind.value_text(key_result.current_value, fmt)
+    if current and current != "—":
+        about[-1] += f" · now {current}"
+    return {
+        "title": key_result.title,
+        "about": " · ".join(about),
+        "bar": progress_bar(key_result.progress, key_result.expected, key_result.status) if tracked else "",
+        "badge": badges(key_result.status) if tracked else "",
+        "url": links.to("key_result_detail", key_result.pk),
+        "edit_url": links.to("key_result_edit", key_result.pk),
+    }
 
 
 def _planning_url(period: Period) -> str:

@@ -9,13 +9,18 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
+from django.template.loader import render_to_string
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from config.audit import acting_as
 from kpis.models import Direction, Kpi, Unit
-from okrs.models import CheckIn, Guardrail, Initiative, KeyResult, Membership, Objective, ProgressSnapshot
-from okrs.services.objectives import guardrail_create, key_result_create
+from okrs.models import CheckIn, Guardrail, Initiative, KeyResult, Membership, Objective, ProgressSnapshot, Status
+from okrs.services.activity import check_in_create
+from okrs.services.objectives import guardrail_create, key_result_create, key_result_update
 from tests.factories import DimensionFactory, KpiFactory
 from tests.okrs.factories import MembershipFactory, ObjectiveFactory, UserFactory, quarter, series, week_of
 
@@ -238,6 +243,66 @@ def test_the_page_takes_the_same_queries_however_many_check_ins_and_snapshots(
     with django_assert_max_num_queries(19):
         response = client.get(reverse("key_result_detail", args=[relative.pk]))
     assert response.content.decode().count('class="check-in"') == count
+
+
+def _history(key_result: KeyResult, author: User, *, snapshots: int, check_ins: int, edits: int) -> None:
+    """Daily snapshots up to today, check-ins on the period's last day (each a history row) and edits of the title,
+    in addition to any there are already."""
+    today = timezone.localdate()
+    last_day = key_result.objective.period.end - timedelta(days=1)
+    ProgressSnapshot.objects.bulk_create(
+        [
+            ProgressSnapshot(key_result=key_result, day=today - timedelta(days=back), progress=back % 100, value=back)
+            for back in range(snapshots)
+        ],
+        ignore_conflicts=True,
+    )
+    with acting_as(author):
+        for index in range(check_ins):
+            check_in_create(key_result=key_result, author=author, day=last_day, confidence=5, comment=f"Note {index}")
+        for index in range(edits):
+            key_result_update(key_result=key_result, recompute=False, title=f"Cut escalations, take {index}")
+
+
+def test_the_page_takes_as_many_queries_for_a_year_of_history_as_for_ten_days(
+    client: Client, relative: KeyResult, editor: User
+) -> None:
+    # given ten snapshots, two check-ins and an edit, the page seen once (the session exists)
+    url = reverse("key_result_detail", args=[relative.pk])
+    _history(relative, editor, snapshots=10, check_ins=2, edits=1)
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        body = client.get(url).content.decode()
+    assert ("All 10 snapshots" in body, body.count('class="check-in"')) == (True, 2)
+
+    # when there are a year of snapshots, 60 check-ins and more edits (more history than the section shows)
+    _history(relative, editor, snapshots=365, check_ins=58, edits=4)
+    with CaptureQueriesContext(connection) as many:
+        body = client.get(url).content.decode()
+
+    # then
+    assert ("All 365 snapshots" in body, body.count('class="check-in"')) == (True, 60)
+    assert "the 50 newest changes" in body
+    assert len(many) == len(few)
+
+
+def test_the_snapshot_table_reads_as_the_templates_wrote_it(client: Client, relative: KeyResult) -> None:
+    # given snapshots whose numbers round half away from zero, and one without data
+    day = date(2026, 4, 10)
+    ProgressSnapshot.objects.create(
+        key_result=relative, day=day, value=2.675, progress=12.5, expected=-0.3, status=Status.AT_RISK
+    )
+    ProgressSnapshot.objects.create(key_result=relative, day=day + timedelta(days=1))
+
+    # when
+    body = " ".join(client.get(reverse("key_result_detail", args=[relative.pk])).content.decode().split())
+
+    # then newest first, numbers as floatformat writes them, the status as its badge
+    newest = '<tr><td>Sat 11 Apr</td><td class="num">—</td><td class="num">—</td><td class="num">—</td>'
+    older = '<tr><td>Fri 10 Apr</td><td class="num">2.68</td><td class="num">13 %</td><td class="num">0 %</td>'
+    assert body.index(newest) < body.index(older)
+    badge = " ".join(render_to_string("partials/status.html", {"status": "at_risk"}).split())
+    assert f"{older}<td> {badge} </td></tr>" in body
 
 
 @pytest.mark.parametrize(

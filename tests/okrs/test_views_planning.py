@@ -9,10 +9,14 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
-from kpis.models import Direction, Kpi, Unit
+from kpis.models import Dimension, Direction, Kpi, Unit
+from okrs import kinds
 from okrs.models import Guardrail, Initiative, KeyResult, Membership, Objective, Status, Team
 from okrs.services.objectives import objective_state_set
 from okrs.services.preview import key_result_preview
@@ -139,6 +143,79 @@ def test_the_planning_page_takes_the_same_queries_however_many_objectives(
     with django_assert_max_num_queries(10):
         response = client.get(reverse("planning"), {"period": "2026-Q2"})
     assert response.content.decode().count('class="plan-objective"') == count
+
+
+def _plan(owner: User, kpis: tuple[Kpi, Kpi], first: int, count: int) -> None:
+    """`count` objectives of the owner's team in 2026-Q2, draft and active in turn, with a key result of every kind
+    (one on a segment) each."""
+    fcr, escalation = kpis
+    team = owner.okr_memberships.get().team
+    tier = Dimension.objects.get_or_create(key="tier", defaults={"name": "Tier"})[0]
+    for index in range(first, first + count):
+        state = Objective.State.ACTIVE if index % 2 else Objective.State.DRAFT
+        objective = ObjectiveFactory(team=team, owner=owner, period=quarter("2026-Q2"), title=f"Objective {index}")
+        Objective.objects.filter(pk=objective.pk).update(state=state)
+        KeyResultFactory(objective=objective, kind="kpi_from_to", kpi=fcr, baseline_value=70, target_value=80)
+        KeyResultFactory(
+            objective=objective,
+            kind="kpi_threshold",
+            kpi=escalation,
+            threshold_mode="below",
+            target_value=12,
+            dimension=tier,
+            member="Tier 1",
+            current_value=12.5,
+            progress=0,
+            status=Status.OFF_TRACK,
+        )
+        KeyResultFactory(objective=objective, kind="kpi_relative", kpi=escalation, change_percent=-20)
+        KeyResultFactory(objective=objective, current_value=42, progress=42, expected=50, status=Status.AT_RISK)
+        KeyResultFactory(objective=objective, kind="milestone", baseline_value=None, target_value=None)
+
+
+def test_the_planning_page_takes_as_many_queries_for_30_objectives_as_for_3(
+    client: Client, editor: User, fcr: Kpi, escalation: Kpi
+) -> None:
+    # given 3 objectives with a key result of every kind each, the page seen once (the session and period exist)
+    _plan(editor, (fcr, escalation), 0, 3)
+    client.get(reverse("planning"), {"period": "2026-Q2"})
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("planning"), {"period": "2026-Q2"})
+
+    # when there are 30
+    _plan(editor, (fcr, escalation), 3, 27)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(reverse("planning"), {"period": "2026-Q2"})
+
+    # then
+    body = response.content.decode()
+    assert (body.count('class="plan-objective"'), body.count('class="plan-kr"')) == (30, 150)
+    assert len(many) == len(few)
+
+
+def test_the_planning_page_words_every_key_result_as_its_kind_does(
+    client: Client, editor: User, fcr: Kpi, escalation: Kpi
+) -> None:
+    # given an active and a draft objective with a key result of every kind
+    _plan(editor, (fcr, escalation), 0, 2)
+
+    # when
+    body = " ".join(client.get(reverse("planning"), {"period": "2026-Q2"}).content.decode().split())
+
+    # then each line reads as the key result's kind words it, in its KPI's unit, with its segment and value
+    for key_result in KeyResult.objects.select_related("kpi", "dimension"):
+        asks = key_result.kind_rules.asks(key_result, kinds.formatter_of(key_result))
+        assert " ".join(escape(asks).split()) in body
+    assert "Contact Escalation Rate · tier=Tier 1 · Stay below 12.0 % · now 12.5 %" in body
+    assert "First Contact Resolution · 70.0 % → 80.0 %" in body
+    assert "0 → 100 · now 42" in body
+    # the active objective's bars and badges, the draft's "Not started"
+    assert body.count('data-width-percent="42.0"') == 1
+    assert 'data-left-percent="50.0" title="Expected by now: 50%"' in body
+    assert body.count("Off track</span>") == 1
+    assert body.count("Not started") == 5
+    # the active objective's progress is the mean of its key results' with data: 42 and 0
+    assert '<span class="progress-figure">21 %</span>' in body
 
 
 # Objectives
