@@ -1,16 +1,20 @@
 """What the web tier adds to Django's own protections: the visitor's address, the `pacer.security` log of sign-ins
-and denied requests, idle session expiry and private caching of signed-in pages."""
+and denied requests, a limit on password-reset e-mails, idle session expiry and private caching of signed-in
+pages."""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from axes.handlers.database import AxesDatabaseHandler
 from django.conf import settings
+from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.views import PasswordResetView as DjangoPasswordResetView
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
@@ -88,6 +92,44 @@ def lockout_response(
         "failure_limit": settings.AXES_FAILURE_LIMIT,
     }
     return render(request, "registration/lockout.html", context, status=429)
+
+
+def over_limit(scope: str, keys: Sequence[str], *, limit: int, seconds: int) -> bool:
+    """Count one more request for each key (an address, an e-mail address) in the current window of `seconds`;
+    True when any of them has now been counted more than `limit` times. The counters live in the shared cache."""
+    window = int(time.time()) // seconds
+    over = False
+    for key in keys:
+        name = f"pacer:limit:{scope}:{window}:{key}"
+        cache.add(name, 0, timeout=seconds)
+        over |= cache.incr(name) > limit
+    return over
+
+
+_HOUR = 3600
+
+
+class PasswordResetView(DjangoPasswordResetView):
+    """Django's reset form, which sends at most PASSWORD_RESET_LIMIT e-mails an hour from one address or for one
+    e-mail address; beyond that it answers 429, on the form, saying when to try again."""
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        address = client_address(self.request)
+        email = form.cleaned_data["email"].strip().lower()
+        if not over_limit("password-reset", [address, email], limit=settings.PASSWORD_RESET_LIMIT, seconds=_HOUR):
+            return super().form_valid(form)
+        log.warning(
+            "password reset refused, too many: %s from %s",
+            email,
+            address,
+            extra={"event": "password_reset_limited", "username": email, "address": address},
+        )
+        form.add_error(
+            None,
+            "Too many password resets were asked for from here or for this address. Try again in an hour; "
+            "an org admin can also help you sign in.",
+        )
+        return self.render_to_response(self.get_context_data(form=form), status=429)
 
 
 class DeniedRequestLogMiddleware:

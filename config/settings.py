@@ -192,6 +192,9 @@ AXES_VERBOSE = False
 # A session ends after this long without a request (config.security.IdleSessionMiddleware keeps it alive).
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 8 * 60, minimum=5, maximum=30 * 24 * 60) * 60
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_HOURS", 24, minimum=1, maximum=7 * 24) * 3600
+# Password-reset e-mails asked for in an hour, from one address or for one e-mail address, before the form pauses:
+# no flood of mail to a colleague, no probing of addresses (config.security.PasswordResetView).
+PASSWORD_RESET_LIMIT = env_int("PASSWORD_RESET_LIMIT", 5, minimum=1, maximum=1000)
 # An invitation link works this many days, once.
 INVITATION_MAX_AGE = timedelta(days=env_int("INVITATION_DAYS", 7, minimum=1, maximum=90))
 

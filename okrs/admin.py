@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm
+from django.contrib.auth.models import User
 
 from okrs.models import (
     SYSTEM_COMPUTED_FIELDS,
@@ -10,9 +15,11 @@ from okrs.models import (
     KeyResult,
     Membership,
     Objective,
+    Person,
     ProgressSnapshot,
     Team,
 )
+from okrs.services.people import admins_kept_check
 
 COMPUTED = SYSTEM_COMPUTED_FIELDS
 
@@ -103,3 +110,26 @@ class ProgressSnapshotAdmin(admin.ModelAdmin):
     list_display = ["key_result", "day", "value", "progress", "expected", "status"]
     list_filter = ["status"]
     date_hierarchy = "day"
+
+
+class _UserChangeForm(UserChangeForm):
+    """Django's own form, refusing what the people page refuses: leaving no active org admin or superuser."""
+
+    def clean(self) -> dict[str, Any] | None:
+        cleaned = super().clean()
+        user, given = self.instance, self.cleaned_data
+        admins_kept_check(
+            user=user,
+            active=given.get("is_active", user.is_active),
+            superuser=given.get("is_superuser", user.is_superuser),
+            org_admin=Person.objects.filter(user=user, org_role=Person.OrgRole.ADMIN).exists(),
+        )
+        return cleaned
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = _UserChangeForm

@@ -150,7 +150,7 @@ def _url_of(record: Any) -> str:
     if model is KeyResult:
         return reverse("key_result_detail", args=[record.id])
     if model is Objective:
-        return reverse("objective_edit", args=[record.id])
+        return reverse("objective_detail", args=[record.id])
     if model is Kpi:
         return reverse("kpi_detail", args=[record.key])
     if model is ImportBatch:

@@ -11,6 +11,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from pytest_django.fixtures import Settings
 
 from config.celery import app as celery_app
@@ -99,6 +100,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         for marker in ("worker", "smoke"):
             if item.get_closest_marker(marker):
                 item.add_marker(pytest.mark.xdist_group("real-processes"))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Counters kept in the cache (password-reset limits, API throttles) outlive a test's database transaction and
+    the file cache outlives the run: each test starts from none."""
+    cache.clear()
 
 
 def _test_database_url() -> str:

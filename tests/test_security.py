@@ -17,6 +17,7 @@ import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth.models import User
 from django.contrib.sessions.models import Session
+from django.core import mail
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
@@ -93,6 +94,59 @@ def test_the_admin_site_sign_in_counts_too() -> None:
         client.post("/admin/login/", {"username": "root", "password": "wrong"})
 
     assert client.post("/admin/login/", {"username": "root", "password": PASSWORD}).status_code == 429
+
+
+def _reset(email: str, address: str = "203.0.113.7") -> tuple[int, str]:
+    response = Client(REMOTE_ADDR=address).post(reverse("password_reset"), {"email": email})
+    return response.status_code, response.content.decode()
+
+
+@pytest.mark.django_db
+def test_password_resets_pause_after_the_limit_from_one_address(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    # given three accounts and a limit of two resets an hour
+    settings.PASSWORD_RESET_LIMIT = 2
+    for name in ("ann", "bob", "cy"):
+        _user(name, email=f"{name}@example.com")
+    assert [_reset("ann@example.com")[0], _reset("bob@example.com")[0]] == [302, 302]
+
+    # when a third is asked for from the same address
+    with caplog.at_level(logging.WARNING, logger="pacer.security"):
+        status, page = _reset("cy@example.com")
+
+    # then it is refused on the form, saying why, and sends nothing
+    assert status == 429
+    assert "Too many password resets were asked for from here or for this address. Try again in an hour" in page
+    assert 'name="email"' in page
+    assert [message.to for message in mail.outbox] == [["ann@example.com"], ["bob@example.com"]]
+    assert "password reset refused, too many: cy@example.com from 203.0.113.7" in caplog.text
+    # another address is not held up by this one
+    assert _reset("cy@example.com", address="198.51.100.9")[0] == 302
+
+
+@pytest.mark.django_db
+def test_password_resets_for_one_email_address_pause_whatever_the_address(settings: Settings) -> None:
+    settings.PASSWORD_RESET_LIMIT = 2
+    _user("ann", email="ann@example.com")
+
+    statuses = [
+        _reset(email, address=f"198.51.100.{n}")[0]
+        for n, email in enumerate(["ann@example.com", "ANN@example.com ", "ann@example.com"])
+    ]
+
+    assert statuses == [302, 302, 429]
+    assert len(mail.outbox) == 2
+
+
+@pytest.mark.django_db
+def test_a_bad_reset_form_is_not_counted(settings: Settings) -> None:
+    settings.PASSWORD_RESET_LIMIT = 1
+    _user("ann", email="ann@example.com")
+
+    assert _reset("not an address")[0] == 200
+    assert _reset("ann@example.com")[0] == 302
+    assert _reset("ann@example.com", address="198.51.100.1")[0] == 429
 
 
 @pytest.mark.django_db

@@ -2,8 +2,8 @@
 
 Every write names its actor and checks, with okrs.roles, that they may make it (PermissionDenied when not), so
 that the pages, the API and commands share one rule. Bad input raises ValidationError keyed by field and writes
-nothing. Two rules keep the organisation manageable: it always has an active org admin, and nobody can take away
-the role that lets them manage what they are changing.
+nothing. Two rules keep the organisation manageable: it always has an active org admin (and an active superuser, if it
+has one), and nobody can take away the role that lets them manage what they are changing.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -191,22 +191,36 @@ def invitation_accept(*, token: str, first_name: str, last_name: str, password: 
     return user
 
 
+def _locked_ids(accounts: QuerySet[User]) -> set[int]:
+    """The accounts' ids, read after locking their rows, so that two admins demoting each other at the same moment
+    cannot leave none: the second waits, then reads what the first left."""
+    list(accounts.select_for_update(of=("self",)).values_list("pk", flat=True))
+    return set(accounts.values_list("pk", flat=True))
+
+
 def _org_admin_ids_locked(actor: User) -> set[int]:
-    """The active org admins, read after locking their rows, so that two admins demoting each other at the same
-    moment cannot leave none: the second waits, then finds it is no longer an admin itself."""
-    list(org_admins().select_for_update(of=("self",)).values_list("pk", flat=True))
-    admins = set(org_admins().values_list("pk", flat=True))
+    admins = _locked_ids(org_admins())
     if actor.pk not in admins:
         raise PermissionDenied("Only org admins manage people.")
     return admins
 
 
-def _refuse_losing_an_admin(*, actor: User, user: User, admins: set[int], yourself: str) -> None:
-    if user.pk not in admins:
-        return
-    if admins == {user.pk}:
+def admins_kept_check(*, user: User, active: bool, superuser: bool, org_admin: bool) -> None:
+    """Refuse (ValidationError) to give `user` these flags when that leaves the organisation without an active org
+    admin, or without an active superuser while it has one (only a superuser makes another, in the admin site).
+
+    The people pages and the admin site ask this one rule; call it in the transaction that saves the change, as it
+    locks the admins' rows."""
+    if _locked_ids(org_admins()) == {user.pk} and not (active and (superuser or org_admin)):
         raise ValidationError(f"{display_name(user)} is the last org admin: make someone else an org admin first.")
-    if user.pk == actor.pk:
+    if _locked_ids(User.objects.filter(is_superuser=True, is_active=True)) == {user.pk} and not (active and superuser):
+        raise ValidationError(
+            f"{display_name(user)} is the last active superuser: make someone else a superuser in the admin site first."
+        )
+
+
+def _refuse_acting_on_yourself(*, actor: User, user: User, admins: set[int], yourself: str) -> None:
+    if user.pk == actor.pk and user.pk in admins:
         raise ValidationError(f"{yourself}: ask another org admin to do it.")
 
 
@@ -220,7 +234,8 @@ def person_role_set(*, actor: User, user: User, org_role: str) -> Person:
         superuser = f"{display_name(user)} is a superuser, which makes them an org admin"
         raise ValidationError({"org_role": f"{superuser}; change that in the admin site."})
     if org_role != Person.OrgRole.ADMIN:
-        _refuse_losing_an_admin(
+        admins_kept_check(user=user, active=user.is_active, superuser=user.is_superuser, org_admin=False)
+        _refuse_acting_on_yourself(
             actor=actor, user=user, admins=admins, yourself="You cannot take away your own org admin role"
         )
     person = Person.objects.filter(user=user).first() or Person(user=user)
@@ -236,7 +251,8 @@ def person_deactivate(*, actor: User, user: User) -> None:
     admins = _org_admin_ids_locked(actor)
     if not user.is_active:
         raise ValidationError(f"{display_name(user)} is deactivated already.")
-    _refuse_losing_an_admin(actor=actor, user=user, admins=admins, yourself="You cannot deactivate yourself")
+    admins_kept_check(user=user, active=False, superuser=user.is_superuser, org_admin=is_org_admin(user))
+    _refuse_acting_on_yourself(actor=actor, user=user, admins=admins, yourself="You cannot deactivate yourself")
     user.is_active = False
     user.save(update_fields=["is_active"])
 

@@ -8,6 +8,7 @@ from django.urls import URLPattern, path
 from django.views.decorators.http import require_GET
 
 from kpis import charts
+from okrs.history import objective_history
 from okrs.models import Objective
 from okrs.scorecard.objective_page import HistoryPoint, objective_page
 
@@ -34,6 +35,7 @@ def objective_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "objective": objective,
         "can_edit": Objective.objects.editable_by(request.user).filter(pk=objective.pk).exists(),
         "history_chart": _history_chart(page.history) if len(page.history) > 1 else None,
+        "changes": objective_history(objective=objective),
     }
     return render(request, "okrs/objective_detail.html", context)
 

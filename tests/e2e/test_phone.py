@@ -7,6 +7,7 @@ of every page at both widths go to test-artifacts/screenshots/ (phone-390-*.png,
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 
 import pytest
@@ -15,7 +16,9 @@ from playwright.sync_api import Browser, Page, expect
 
 from kpis.models import ImportBatch, Kpi
 from okrs.api.services import access_token_create
-from okrs.models import KeyResult, Person, Team
+from okrs.exports.delivery import scorecard_subscription_create
+from okrs.models import KeyResult, Person, ScorecardSubscription, Team, Webhook
+from okrs.services.webhooks import webhook_create
 from tests.e2e.conftest import SCREENSHOTS, screenshot
 from tests.e2e.test_dashboard import load_demo
 
@@ -78,15 +81,32 @@ _LOST_LEGEND_LABELS = """
 
 @pytest.fixture
 def site(user: User) -> dict[str, str]:
-    """The demo quarter seen by Lena, an org admin and editor in three teams, with an API token; page name → URL."""
+    """The demo quarter seen by Lena, an org admin and editor in three teams, with an API token, a webhook and a
+    scorecard subscription; page name → URL."""
     Person.objects.update_or_create(user=user, defaults={"org_role": Person.OrgRole.ADMIN})
     load_demo(user)
     access_token_create(user=user, name="Helpdesk nightly push", scopes=["read", "push"], expires_in_days=90)
-    key_result = KeyResult.objects.get(title__startswith="Decrease escalated", objective__team__name="Tier 1")
+    webhook = webhook_create(
+        url="https://hooks.example.com/pacer/customer-service/status-changes",
+        events=[Webhook.Event.KEY_RESULT_STATUS_CHANGED, Webhook.Event.IMPORT_FAILED],
+        description="Post status changes to the team channel",
+        created_by=user,
+    )
     team = Team.objects.get(name="Tier 1")
+    scorecard_subscription_create(
+        person=user,
+        team=team,
+        format=ScorecardSubscription.Format.PDF,
+        frequency=ScorecardSubscription.Frequency.WEEKLY,
+        weekday=ScorecardSubscription.Weekday.MONDAY,
+        day_of_month=None,
+        at=datetime.time(8),
+    )
+    key_result = KeyResult.objects.get(title__startswith="Decrease escalated", objective__team__name="Tier 1")
     return {
         "dashboard": "/",
         "planning": "/planning/",
+        "objective": f"/objectives/{key_result.objective_id}/",
         "key-result": f"/key-results/{key_result.pk}/",
         "key-result-edit": f"/planning/key-results/{key_result.pk}/edit/",
         "objective-new": "/planning/objectives/new/",
@@ -95,14 +115,50 @@ def site(user: User) -> dict[str, str]:
         "kpi": f"/kpis/{Kpi.objects.get(key='contact_escalation_rate').key}/",
         "kpi-new": "/kpis/new/",
         "imports": "/kpis/imports/",
+        "import": f"/kpis/imports/{ImportBatch.objects.get(filename='demo-measurements.csv').pk}/",
         "people": "/people/",
         "person": f"/people/{user.pk}/",
         "invite": "/people/invite/",
         "teams": "/teams/",
         "team": f"/teams/{team.pk}/",
+        "audit-log": "/audit/",
+        "webhooks": "/webhooks/",
+        "webhook": f"/webhooks/{webhook.pk}/",
+        "subscriptions": "/scorecard/subscriptions/",
         "api-tokens": "/api/tokens/",
         "password": "/accounts/password/",
     }
+
+
+# A wide table on a phone: inside the window, scrolling sideways in its own box, its cells not squeezed to wrap.
+_TABLE_FIT = """
+(selector) => {
+  const table = document.querySelector(selector);
+  const wrap = table.closest(".table-wrap");
+  const card = wrap.closest(".card").getBoundingClientRect();
+  const before = wrap.scrollLeft;
+  wrap.scrollLeft = wrap.scrollWidth;
+  const moved = wrap.scrollLeft - before;
+  wrap.scrollLeft = before;
+  const lineHeight = parseFloat(getComputedStyle(table.querySelector("td")).lineHeight);
+  const wrapped = [...table.querySelectorAll("th, td")].filter(
+    (cell) => cell.getBoundingClientRect().height - parseFloat(getComputedStyle(cell).paddingTop)
+      - parseFloat(getComputedStyle(cell).paddingBottom) > 1.6 * lineHeight
+  ).length;
+  return { overflowX: getComputedStyle(wrap).overflowX, moved, wrapped,
+           wrapRight: wrap.getBoundingClientRect().right, cardRight: card.right, width: window.innerWidth };
+}
+"""
+
+# How close each scorecard change figure and word come to the right edge of their card.
+_CHANGE_ROOM = """
+() => [...document.querySelectorAll(".scorecard-kpis td.change")].map((cell) => {
+  const row = cell.closest("tr").getBoundingClientRect();
+  const right = Math.max(...[...cell.querySelectorAll(".change-figure, .change-word")].map(
+    (part) => part.getBoundingClientRect().right));
+  return Math.round(row.right - right);
+})
+"""
 
 
 @pytest.fixture
@@ -128,9 +184,10 @@ def _upload_for_preview(page: Page) -> str:
 def _problems(page: Page, name: str, width: int) -> list[str]:
     """What is wrong with the page as it stands, in words; empty when it fits and every action is in reach."""
     problems = []
-    document_width = page.evaluate("() => document.documentElement.scrollWidth")
-    if document_width > width:
-        problems.append(f"{name} at {width} px: the document is {document_width} px wide")
+    # Nothing scrolls the page sideways: a wide table or preview scrolls inside its own card instead.
+    overflow = page.evaluate("() => document.scrollingElement.scrollWidth - window.innerWidth")
+    if overflow > 0:
+        problems.append(f"{name} at {width} px: the page scrolls sideways by {overflow} px")
     unreachable = page.evaluate(_UNREACHABLE)
     if unreachable:
         problems.append(f"{name} at {width} px: out of reach {unreachable}")
@@ -177,6 +234,39 @@ def test_the_sign_in_page_fits_the_window(phone_page: Page, user: User, viewport
     expect(page.get_by_role("button", name="Sign in")).to_be_in_viewport()
     assert _problems(page, "sign-in", viewport["width"]) == []
     screenshot(page, f"phone-{viewport['width']}-sign-in")
+
+
+@pytest.mark.parametrize("table", ["kpi-values", "import-preview"])
+def test_on_a_phone_a_wide_table_scrolls_inside_its_card(signed_in: Page, site: dict[str, str], table: str) -> None:
+    page = signed_in
+    url, selector = (
+        (site["kpi"], ".values-table") if table == "kpi-values" else (_upload_for_preview(page), ".preview-table")
+    )
+    page.set_viewport_size(PHONE)
+
+    page.goto(url)
+
+    fit = page.evaluate(_TABLE_FIT, selector)
+    assert fit["overflowX"] == "auto"
+    assert fit["moved"] > 0, "the table is as wide as the window: it was squeezed rather than scrolled"
+    assert fit["wrapped"] == 0, "cells wrapped onto a second line: the table was squeezed"
+    assert fit["wrapRight"] <= fit["cardRight"] <= fit["width"]
+    page.locator(selector).scroll_into_view_if_needed()
+    screenshot(page, f"phone-390-{table}-table", full_page=False)
+
+
+def test_on_a_phone_the_scorecard_change_badges_keep_clear_of_the_card_edge(
+    signed_in: Page, site: dict[str, str]
+) -> None:
+    page = signed_in
+    page.set_viewport_size(PHONE)
+
+    page.goto(site["scorecard"])
+
+    room = page.evaluate(_CHANGE_ROOM)
+    assert room, "the scorecard shows no KPI changes to check"
+    # The card's own padding (16 px) stays between the badge and the edge.
+    assert min(room) >= 15, room
 
 
 def test_on_a_phone_the_navigation_is_a_menu_that_opens_to_every_link(signed_in: Page, site: dict[str, str]) -> None:

@@ -11,7 +11,9 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from okrs.models import ProgressSnapshot, Status
+from config.audit import acting_as
+from okrs.models import Objective, Person, ProgressSnapshot, Status
+from okrs.services.objectives import key_result_update, objective_update
 from tests.okrs.factories import KeyResultFactory, MembershipFactory, ObjectiveFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
@@ -78,6 +80,39 @@ def test_history_is_the_weighted_mean_of_the_snapshots(signed_in: Client, family
         (date(2026, 1, 6), pytest.approx(20.0)),
     ]
     assert page.context["history_chart"] is not None
+
+
+def test_the_objective_page_shows_who_changed_the_objective_and_its_key_results(
+    signed_in: Client, lead: User, family: dict[str, Any]
+) -> None:
+    # given an edit of the objective and of one of its key results, by the lead
+    middle: Objective = family["middle"]
+    with acting_as(lead):
+        objective_update(objective=middle, title="Resolve much faster")
+        key_result_update(key_result=family["speed"], title="Handle time under 4 min")
+
+    # when
+    body = signed_in.get(reverse("objective_detail", args=[middle.pk])).content.decode()
+
+    # then the same History section as the key-result page's, newest first
+    assert 'id="objective-changes"' in body
+    history = body[body.index('id="objective-changes"') :]
+    retitled_kr = history.index("changed the title from “Handle time under 5 min” to “Handle time under 4 min”")
+    retitled = history.index("changed the title from “Resolve faster” to “Resolve much faster”")
+    assert retitled_kr < retitled
+    assert "Lena Lead" in history
+
+
+def test_the_audit_log_links_an_objective_to_its_page(client: Client, family: dict[str, Any]) -> None:
+    admin = User.objects.create_user("olga")
+    Person.objects.create(user=admin, org_role=Person.OrgRole.ADMIN)
+    client.force_login(admin)
+    with acting_as(admin):
+        objective_update(objective=family["middle"], title="Resolve much faster")
+
+    body = client.get(reverse("audit_log"), {"kind": "objective"}).content.decode()
+
+    assert f'href="{reverse("objective_detail", args=[family["middle"].pk])}"' in body
 
 
 def test_another_teams_objective_is_not_found_and_hidden_children_stay_hidden(

@@ -129,6 +129,27 @@ def test_the_last_org_admin_cannot_be_deactivated(admin: User) -> None:
     assert admin.is_active
 
 
+def test_the_last_active_superuser_cannot_be_deactivated_from_the_people_page(admin: User) -> None:
+    # given an org admin and one superuser, who alone can make superusers in the admin site
+    root = User.objects.create_superuser("root", password="x")
+
+    with pytest.raises(ValidationError, match="root is the last active superuser"):
+        person_deactivate(actor=admin, user=root)
+
+    root.refresh_from_db()
+    assert root.is_active
+
+
+def test_a_superuser_is_deactivated_while_another_is_active(admin: User) -> None:
+    root = User.objects.create_superuser("root", password="x")
+    User.objects.create_superuser("root2", password="x")
+
+    person_deactivate(actor=admin, user=root)
+
+    root.refresh_from_db()
+    assert not root.is_active
+
+
 def test_deactivating_twice_or_reactivating_an_active_person_is_refused(admin: User, member: User) -> None:
     with pytest.raises(ValidationError, match="active already"):
         person_reactivate(actor=admin, user=member)

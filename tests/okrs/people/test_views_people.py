@@ -268,6 +268,16 @@ def test_the_last_org_admin_is_told_why_they_cannot_step_down(client: Client, ad
     assert Person.objects.get(user=admin).org_role == "admin"
 
 
+def test_the_person_page_says_why_the_last_superuser_stays_active(client: Client, admin: User) -> None:
+    root = User.objects.create_superuser("root", password="x")
+
+    response = signed_in(client, admin).post(reverse("person_deactivate", args=[root.pk]), follow=True)
+
+    assert "root is the last active superuser: make someone else a superuser" in response.content.decode()
+    root.refresh_from_db()
+    assert root.is_active
+
+
 def test_a_deactivated_person_is_signed_out_and_cannot_sign_in(client: Client, admin: User, member: User) -> None:
     theirs = Client()
     theirs.force_login(member)
