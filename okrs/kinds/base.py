@@ -22,8 +22,10 @@ from kpis.models import Direction
 from okrs import progress
 
 if TYPE_CHECKING:
+    from okrs.forecast import Forecast
     from okrs.models import KeyResult
     from okrs.services.evaluation import Reading
+    from okrs.services.inputs import Inputs
 
 Formatter = Callable[[float | None], str]
 EN_DASH, MINUS = "\u2013", "\u2212"
@@ -92,8 +94,6 @@ class Kind:
     # A moving target has a pace line: where the value should be on each day to reach the target on time.
     paced: ClassVar[bool] = True
     charted: ClassVar[bool] = True
-    # Whether a trend over the period's values forecasts where it ends (a milestone is done or not).
-    forecasts: ClassVar[bool] = True
     # The check-in form's field for a value ("value" or "done"); None when the KPI gives the value.
     check_in_field: ClassVar[str | None] = None
     # The value of a key result without data: None (no data yet) or a default such as "not done".
@@ -157,6 +157,11 @@ class Kind:
     def expected(self, key_result: KeyResult, start: date, end: date, day: date) -> float:
         """The progress the pace calls for on `day` of the period [start, end)."""
         return progress.expected(start, end, day)
+
+    def forecast(self, key_result: KeyResult, inputs: Inputs, day: date) -> Forecast | None:
+        """Where the figure ends the period, from the data up to `day`: the KPI's ratio of sums with the rest of
+        the period at the recent pace (okrs.forecast)."""
+        return inputs.kpi_forecast(key_result, day)
 
     def target_range(self, key_result: KeyResult) -> TargetRange | None:
         direction = key_result.effective_direction
