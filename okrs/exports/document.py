@@ -27,6 +27,7 @@ from okrs.templatetags.okr_format import (
     comparison_sign,
     kind_short,
     kpi_change,
+    kr_forecast_range,
     kr_target,
     kr_value,
 )
@@ -89,6 +90,7 @@ class KeyResultRow:
     baseline: str
     baseline_from: str  # "typed in", "KPI series 2026-Q3"
     forecast: str
+    forecast_range: str  # "11.5 % to 12.4 %", or empty without a range
     progress: str
     expected: str
     status: str
@@ -269,6 +271,7 @@ def _key_result_row(
         baseline=kr_value(kr.baseline_value, kr) if baseline_from else "—",
         baseline_from=baseline_from,
         forecast=kr_value(kr.forecast, kr),
+        forecast_range=kr_forecast_range(kr),
         progress=percent(kr.progress),
         expected=percent(kr.expected),
         status=status_word(kr.status),

@@ -20,6 +20,7 @@ from django.template.defaultfilters import floatformat
 from kpis.formatting import chart_format, formatter
 from kpis.models import Direction
 from okrs import progress
+from okrs.forecast import RECENT_DAYS
 
 if TYPE_CHECKING:
     from okrs.forecast import Forecast
@@ -94,6 +95,8 @@ class Kind:
     # A moving target has a pace line: where the value should be on each day to reach the target on time.
     paced: ClassVar[bool] = True
     charted: ClassVar[bool] = True
+    # How the forecast is made, after "at 31 Dec, ": the basis a reader needs to weigh it.
+    forecast_basis: ClassVar[str] = f"if the pace of the last {RECENT_DAYS} days holds"
     # The check-in form's field for a value ("value" or "done"); None when the KPI gives the value.
     check_in_field: ClassVar[str | None] = None
     # The value of a key result without data: None (no data yet) or a default such as "not done".
@@ -185,6 +188,20 @@ class Kind:
     def value_text(self, value: float | None, fmt: Formatter) -> str:
         return fmt(value)
 
+    def forecast_text(self, key_result: KeyResult, fmt: Formatter) -> str:
+        """The forecast in a table cell: `11.8 % (likely 11.5 % to 12.4 %)`; empty without one."""
+        if key_result.forecast is None:
+            return ""
+        spread = self.forecast_range_text(key_result, fmt)
+        return f"{fmt(key_result.forecast)} (likely {spread})" if spread else fmt(key_result.forecast)
+
+    def forecast_range_text(self, key_result: KeyResult, fmt: Formatter) -> str:
+        """The range the forecast likely falls in, `11.5 % to 12.4 %`; empty without one (or one value)."""
+        low, high = key_result.forecast_low, key_result.forecast_high
+        if key_result.forecast is None or low is None or high is None or fmt(low) == fmt(high):
+            return ""
+        return f"{fmt(low)} {EN_DASH} {fmt(high)}"
+
     def check_in_text(self, value: float) -> str:
         return f"value {floatformat(value, -2)}"
 
@@ -206,8 +223,14 @@ class Kind:
         return [
             Stat("Current", fmt(key_result.current_value), current_detail),
             *self.target_stats(key_result, fmt, baseline_detail),
-            Stat("Forecast", fmt(key_result.forecast), f"at {last_day.day} {last_day:%b}, on the weekly trend"),
+            Stat("Forecast", fmt(key_result.forecast), self.forecast_detail(key_result, fmt, last_day)),
         ]
+
+    def forecast_detail(self, key_result: KeyResult, fmt: Formatter, last_day: date) -> str:
+        """`likely 11.5 % to 12.4 %; at 31 Dec, if the pace of the last 28 days holds`."""
+        spread = self.forecast_range_text(key_result, fmt)
+        likely = f"likely {spread}; " if spread else ""
+        return f"{likely}at {last_day.day} {last_day:%b}, {self.forecast_basis}"
 
     def target_stats(self, key_result: KeyResult, fmt: Formatter, baseline_detail: str) -> list[Stat]:
         return [

@@ -25,6 +25,7 @@ class Manual(Kind):
     reads_kpi = False
     form_fields = ("direction", "baseline_value", "target_value")
     check_in_field = "value"
+    forecast_basis = "along the line through its check-ins"
 
     def errors(self, key_result: KeyResult) -> dict[str, str]:
         return baseline_and_target_errors(key_result, series_allowed=False)

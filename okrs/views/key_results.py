@@ -103,6 +103,10 @@ def _series_chart(key_result: KeyResult, check_ins: list[CheckIn]) -> charts.Cha
         lines.append(
             charts.Line(f"Forecast {fmt(key_result.forecast)}", [known[-1], (last, key_result.forecast)], "forecast")
         )
+        spread = kind.forecast_range_text(key_result, fmt)
+        if spread:
+            ends = [(last, key_result.forecast_low), (last, key_result.forecast_high)]
+            lines.append(charts.Line(f"Likely {spread}", ends, "forecast-range", dots=False))
     return charts.line_chart(lines, [week.label for week in weeks], value_format=kinds.chart_format_of(key_result))
 
 

@@ -82,7 +82,8 @@ def _scorecard(
 
 
 def _page_cells(client: Client, **query: str) -> dict[str, list[str]]:
-    """What the scorecard page shows: KPI actuals, key results' current → target, progress figures, status words."""
+    """What the scorecard page shows: KPI actuals, key results' current → target and forecast, progress figures,
+    status words."""
     page = client.get(reverse("scorecard"), query).content.decode()
 
     def cells(pattern: str) -> list[str]:
@@ -90,7 +91,8 @@ def _page_cells(client: Client, **query: str) -> dict[str, list[str]]:
 
     return {
         "actual": cells(r'<td class="num actual"[^>]*>(.*?)</td>'),
-        "kr_values": cells(r'<td class="num kr-values-cell">(.*?)</td>'),
+        "kr_values": cells(r'<td class="num kr-values-cell">(.*?)(?:<span class="kr-forecast|</td>)'),
+        "forecasts": cells(r'<span class="kr-forecast muted small">(.*?)</span>'),
         "progress": cells(r'<span class="progress-figure small">(.*?)</span>'),
         "status": cells(r'<span class="badge [a-z]+">(.*?)</span>'),
     }
@@ -110,6 +112,11 @@ def _csv_as_page(rows: list[dict[str, str]]) -> dict[str, list[str]]:
     return {
         "actual": [r["actual"] for r in rows if r["section"] == "kpi"],
         "kr_values": [f"{r['actual']} → {r['target']}" for r in okrs if r["section"] == "key_result"],
+        "forecasts": [
+            f"forecast {r['forecast']}" + (f" (likely {r['forecast_range']})" if r["forecast_range"] else "")
+            for r in okrs
+            if r["section"] == "key_result" and r["forecast"] != "—"
+        ],
         "progress": [r["progress"] for r in okrs],
         "status": [r["status"] for r in rows],
     }
@@ -324,7 +331,7 @@ def test_a_past_day_reads_the_snapshots_and_every_export_and_the_page_agree(sign
     assert "Old news" in text
     okrs = load_workbook(io.BytesIO(signed_in.get("/scorecard.xlsx", query).content))["OKRs"]
     assert okrs["A3"].value == "As of 1 Feb 2026"
-    assert [r[11].value for r in okrs.iter_rows(min_row=6)] == [pytest.approx(0.1), pytest.approx(0.2), 0]
+    assert [r[13].value for r in okrs.iter_rows(min_row=6)] == [pytest.approx(0.1), pytest.approx(0.2), 0]
     deck = Presentation(io.BytesIO(signed_in.get("/scorecard.pptx", query).content))
     table = next(s for s in deck.slides[2].shapes if s.has_table).table
     assert [c.text for c in table.rows[1].cells] == [
@@ -355,7 +362,7 @@ def test_on_the_demo_data_every_format_says_what_the_page_says(signed_in: Client
 
     okrs = load_workbook(io.BytesIO(signed_in.get("/scorecard.xlsx", query).content))["OKRs"]
     okr_statuses = [r["status"] for r in rows if r["section"] != "kpi"]
-    assert [r[13].value for r in okrs.iter_rows(min_row=6)] == okr_statuses == page["status"][-12:]
+    assert [r[15].value for r in okrs.iter_rows(min_row=6)] == okr_statuses == page["status"][-12:]
     text = "".join(
         p.extract_text() for p in PdfReader(io.BytesIO(signed_in.get("/scorecard.pdf", query).content)).pages
     )

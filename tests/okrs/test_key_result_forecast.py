@@ -11,7 +11,9 @@ import pytest
 from kpis.models import Dimension, Kpi
 from okrs.models import CheckIn, KeyResult, Status
 from okrs.progress import Direction
+from okrs.scorecard import scorecard_for
 from okrs.services.recompute import key_result_recompute
+from okrs.services.snapshots import progress_snapshots_rebuild
 from tests.okrs.factories import KeyResultFactory, ObjectiveFactory, UserFactory, quarter
 from tests.okrs.helpers import day_row, measurements_import
 
@@ -123,3 +125,21 @@ def test_a_manual_key_result_is_forecast_along_its_check_ins_with_a_range() -> N
     assert key_result.forecast_low is not None
     assert key_result.forecast_high is not None
     assert key_result.forecast_low < key_result.forecast < key_result.forecast_high
+
+
+def test_a_past_days_scorecard_forecasts_from_the_data_up_to_that_day(tmp_path: Path) -> None:
+    # given 17 % in January and 7 % in February, recomputed on 28 February with its snapshot history
+    rows = _days(Q1, date(2026, 1, 31), "Tier 2", total=100, escalated=17)
+    rows += _days(date(2026, 2, 1), date(2026, 2, 28), "Tier 2", total=100, escalated=7)
+    measurements_import(tmp_path, rows)
+    key_result = key_result_recompute(key_result=_escalations(), today=date(2026, 2, 28))
+    progress_snapshots_rebuild(key_result=key_result, first_day=Q1, last_day=date(2026, 2, 28))
+
+    # when the scorecard is asked for 31 January
+    card = scorecard_for(user=key_result.objective.owner, period=quarter("2026-Q1"), as_of=date(2026, 1, 31))
+
+    # then its forecast is January's 17 %, not the 10.4 % February's data makes today
+    (shown,) = card.objectives[0].key_results
+    assert key_result.forecast == pytest.approx(10.44, abs=0.01)
+    assert shown.current_value == pytest.approx(17.0)
+    assert (shown.forecast, shown.forecast_low, shown.forecast_high) == pytest.approx((17.0, 17.0, 17.0))
