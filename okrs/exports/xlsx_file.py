@@ -142,6 +142,7 @@ KPI_HEADERS = [
     ("Previous", 12),
     ("Change", 12),
     ("Change is", 11),
+    ("Actual for", 24),
 ]
 
 OKR_HEADERS = [
@@ -191,6 +192,7 @@ def _kpi_rows(document: ExportDocument) -> list[list[Value]]:
                 Number(line.previous, unit, decimals),
                 Number(line.change, change_unit, decimals),
                 row.change_is,
+                row.actual_period,
             ]
         )
     return rows

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from okrs.calendar import chosen_period, neighbours
 from okrs.exports.formats import FORMATS
 from okrs.forms import ScorecardFilterForm
+from okrs.scorecard.presentation import STATUS_LEGEND
 from okrs.scorecard.selector import (
     TREND_PERIODS,
     Scorecard,
@@ -55,6 +56,7 @@ def scorecard(request: HttpRequest) -> HttpResponse:
         "query": request.GET.urlencode(),
         "compact": len(card.objectives) > INLINE_KEY_RESULTS_UP_TO,
         "downloads": _downloads(request.GET.urlencode()),
+        "status_legend": STATUS_LEGEND,
     }
     return render(request, "okrs/scorecard.html", context)
 

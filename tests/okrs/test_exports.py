@@ -168,7 +168,7 @@ def test_the_xlsx_has_a_kpi_and_an_okr_sheet_of_real_numbers_formatted_by_unit(s
     assert [c.value for c in kpis[5]][:5] == ["KPI", "Segment", "Unit", "Actual", "Target"]
     assert kpis.freeze_panes == "B6"
     assert okrs.freeze_panes == "B6"
-    assert kpis.auto_filter.ref == "A5:M7"
+    assert kpis.auto_filter.ref == "A5:N7"
     assert kpis.column_dimensions["A"].width == 34
     segment = next(row for row in kpis.iter_rows(min_row=6) if row[1].value == "Team: Tier 1")
     actual, status, change = segment[3], segment[8], segment[11]
