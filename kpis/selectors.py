@@ -224,6 +224,34 @@ def measure_daily_parts(
     return found
 
 
+def kpi_values_within(
+    *, kpi: Kpi, start: dt.date, end: dt.date, dimension: Dimension, within: tuple[Dimension, str]
+) -> dict[str, float | None]:
+    """The KPI over [start, end) for each member of `dimension` inside one segment (channels within team =
+    Billing), as ratio of sums: the cells of that segment only, pooled per member. The series stores segments of
+    one dimension each, so a breakdown within a segment is read from the observations."""
+    measures = {m.key: m for m in kpi.measures.all()}
+    parsed = formula.parse(kpi.formula, measures)
+    read = {key: measures[key] for key in parsed.measures}
+    by_member = measure_daily_parts(measures=read.values(), start=start, end=end, dimension=dimension, within=within)
+    values: dict[str, float | None] = {}
+    for member, daily in sorted(by_member.items()):
+        pooled = {
+            key: aggregation.rule(m.aggregation).value(aggregation.pooled(daily[m.pk].values()))
+            if m.pk in daily
+            else None
+            for key, m in read.items()
+        }
+        values[member] = parsed.evaluate(pooled)
+    return values
+
+
+def dimensions_within(*, dimension: Dimension, member: str) -> list[Dimension]:
+    """The dimensions that cells of the segment `dimension = member` carry, itself included, in name order."""
+    ids = SegmentMember.objects.filter(segment__members__dimension=dimension, segment__members__value=member)
+    return list(Dimension.objects.filter(pk__in=ids.values("dimension_id")).order_by("name"))
+
+
 def _as_date(value: dt.date | str) -> dt.date:
     # SQLite hands dates back as text from raw SQL.
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
