@@ -188,13 +188,6 @@ class Kind:
     def value_text(self, value: float | None, fmt: Formatter) -> str:
         return fmt(value)
 
-    def forecast_text(self, key_result: KeyResult, fmt: Formatter) -> str:
-        """The forecast in a table cell: `11.8 % (likely 11.5 % to 12.4 %)`; empty without one."""
-        if key_result.forecast is None:
-            return ""
-        spread = self.forecast_range_text(key_result, fmt)
-        return f"{fmt(key_result.forecast)} (likely {spread})" if spread else fmt(key_result.forecast)
-
     def forecast_range_text(self, key_result: KeyResult, fmt: Formatter) -> str:
         """The range the forecast likely falls in, `11.5 % to 12.4 %`; empty without one (or one value)."""
         low, high = key_result.forecast_low, key_result.forecast_high

@@ -28,12 +28,6 @@ def kr_target(key_result: KeyResult) -> str:
 
 
 @register.filter
-def kr_forecast(key_result: KeyResult) -> str:
-    """Where the key result ends its period: `11.8 % (likely 11.5 % to 12.4 %)`; empty without a forecast."""
-    return key_result.kind_rules.forecast_text(key_result, kinds.formatter_of(key_result))
-
-
-@register.filter
 def kr_forecast_range(key_result: KeyResult) -> str:
     """The forecast's likely range, `11.5 % to 12.4 %`; empty without one."""
     return key_result.kind_rules.forecast_range_text(key_result, kinds.formatter_of(key_result))

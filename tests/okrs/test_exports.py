@@ -92,7 +92,7 @@ def _page_cells(client: Client, **query: str) -> dict[str, list[str]]:
     return {
         "actual": cells(r'<td class="num actual"[^>]*>(.*?)</td>'),
         "kr_values": cells(r'<td class="num kr-values-cell">(.*?)(?:<span class="kr-forecast|</td>)'),
-        "forecasts": cells(r'<span class="kr-forecast muted small">(.*?)</span>'),
+        "forecasts": cells(r'<span class="kr-forecast muted small">(.*?</span>)</span>'),
         "progress": cells(r'<span class="progress-figure small">(.*?)</span>'),
         "status": cells(r'<span class="badge [a-z]+">(.*?)</span>'),
     }
