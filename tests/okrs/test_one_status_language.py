@@ -17,16 +17,15 @@ from django.test import Client
 from django.urls import reverse
 
 from kpis.models import Dimension, ImportBatch, Kpi
-from kpis.services.demo import demo_data_load
 from kpis.services.imports import import_batch_create, import_batch_process, import_batch_series_recompute
 from kpis.services.library import kpi_library_load
 from kpis.status import Range, target_status
 from okrs.models import KeyResult, Status
 from okrs.scorecard import scorecard_for
 from okrs.scorecard.presentation import STATUS_LEGEND, line_status_label
-from okrs.services.demo import demo_okrs_load
 from okrs.services.objectives import key_result_create
-from tests.okrs.factories import MembershipFactory, ObjectiveFactory, quarter
+from tests.okrs.factories import ObjectiveFactory, quarter
+from tests.okrs.helpers import demo_load
 
 pytestmark = pytest.mark.django_db
 
@@ -36,10 +35,7 @@ DEMO_TODAY = date(2026, 12, 2)
 
 @pytest.fixture
 def demo(lead: User) -> None:
-    kpi_library_load()
-    demo_data_load(today=DEMO_TODAY)
-    for objective in demo_okrs_load(today=DEMO_TODAY):
-        MembershipFactory(user=lead, team=objective.team)
+    demo_load(lead=lead, today=DEMO_TODAY)
 
 
 def _cells(page: str, pattern: str) -> list[str]:

@@ -95,7 +95,8 @@ def test_the_csv_has_a_row_per_kpi_line_objective_and_key_result_with_raw_number
     assert [row["section"] for row in rows] == ["kpi", "kpi", "objective", "key_result", "key_result"]
     segment_line = next(r for r in rows if r["section"] == "kpi" and r["segment"] == "Team: Tier 1")
     assert segment_line["unit"] == "percent"
-    assert (segment_line["actual_raw"], segment_line["target_raw"], segment_line["status"]) == ("11", "10", "Amber")
+    # the line follows its key result's status (on track), in the objectives' words
+    assert (segment_line["actual_raw"], segment_line["target_raw"], segment_line["status"]) == ("11", "10", "On track")
     assert (segment_line["previous_period"], segment_line["previous_raw"]) == ("2025-Q4", "12")
     assert (segment_line["change_raw"], segment_line["change_is"]) == ("-1", "better")  # a number, not neutralised
     objective = next(r for r in rows if r["section"] == "objective")
