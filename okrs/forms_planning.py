@@ -279,6 +279,8 @@ class KeyResultForm(forms.Form):
                 f"{self.preview.baseline_period.label}, so there is no baseline to start from. Pick another "
                 "baseline period or segment, or type the baseline in.",
             )
+        elif read_errors := self.chosen.read_errors(key_result):
+            errors_onto(self, ValidationError(read_errors))
         return data
 
     def _guardrail_clean(self, data: dict[str, Any]) -> None:
@@ -288,6 +290,12 @@ class KeyResultForm(forms.Form):
             self.add_error("guardrail_threshold", "Give the guardrail's threshold, e.g. 85 for CSAT ≥ 85.")
         if data.get("guardrail_kpi") is None and data.get("guardrail_threshold") is not None:
             self.add_error("guardrail_kpi", "Pick the KPI the guardrail watches, or clear its threshold.")
+        if data.get("guardrail_kpi") is not None and data.get("guardrail_threshold") is not None:
+            try:
+                Guardrail(kpi=data["guardrail_kpi"], threshold=data["guardrail_threshold"]).clean()
+            except ValidationError as error:
+                for name, messages in error.message_dict.items():
+                    self.add_error(f"guardrail_{name}", messages)
 
     def key_result_fields(self) -> dict[str, Any]:
         """The service's arguments: the fields this kind reads; the others cleared so none linger from another kind."""
@@ -395,6 +403,11 @@ class CheckInForm(forms.Form):
     def __init__(self, *args: Any, key_result: KeyResult, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.key_result = key_result
+        # The browser offers only the days a check-in may carry (CheckIn.clean refuses the others) and starts at
+        # the latest of them: today, or the last day of a period that has ended.
+        first, last = key_result.check_in_days()
+        self.fields["day"].widget.attrs.update(min=first.isoformat(), max=last.isoformat())
+        self.fields["day"].initial = last
         self.value_field = key_result.kind_rules.check_in_field
         if self.value_field != "value":
             del self.fields["value"]

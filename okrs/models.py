@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from simple_history import register
 
 from config.audit import history_user, tracked
@@ -246,16 +249,17 @@ class KeyResult(models.Model):
 
     @property
     def effective_direction(self) -> str:
-        """The override, else the KPI's direction; a band KPI or a manual number goes the way its target lies."""
-        if self.direction:
-            return self.direction
-        if self.kpi is not None and self.kpi.direction in (Direction.HIGHER, Direction.LOWER):
-            return str(self.kpi.direction)
-        return self.kind_rules.implied_direction(self)
+        """The override, else the KPI's direction (okrs.kinds.effective_direction)."""
+        return kinds.effective_direction(self)
 
     @property
     def segment_label(self) -> str:
         return f"{self.dimension.key}={self.member}" if self.dimension else "overall"
+
+    def check_in_days(self) -> tuple[date, date]:
+        """The first and the last day a check-in may be dated: within the objective's period, and not after today."""
+        span = self.objective.period.span
+        return span.start, min(span.last_day, timezone.localdate())
 
     def clean(self) -> None:
         if kinds.get(self.kind) is None:
@@ -268,6 +272,8 @@ class KeyResult(models.Model):
         if (self.dimension_id is None) != (self.member == ""):
             errors["member"] = "A segment needs both a dimension and a member, e.g. team = Tier 1."
         errors.update(self.kind_rules.errors(self))
+        if self.is_kpi_kind:
+            errors = {**self.kind_rules.impossible_errors(self), **errors}
         if errors:
             raise ValidationError(errors)
 
@@ -301,6 +307,10 @@ class Guardrail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kpi.key} {self.comparison} {self.threshold:g}"
+
+    def clean(self) -> None:
+        if self.kpi_id is not None and (message := self.kpi.impossible(self.threshold)):
+            raise ValidationError({"threshold": message})
 
     def breached_by(self, value: float | None) -> bool:
         """Whether the watched KPI at `value` breaks the guardrail; with no data it is not (yet) breached."""
@@ -367,6 +377,24 @@ class CheckIn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key_result} on {self.day}"
+
+    def clean(self) -> None:
+        if self.day is None or self.key_result_id is None:
+            return
+        first, last = self.key_result.check_in_days()
+        if first <= self.day <= last:
+            return
+        span = self.key_result.objective.period.span
+        if not span.start <= self.day <= span.last_day:
+            raise ValidationError(
+                {
+                    "day": f"Choose a day within {span.label}, the key result's period "
+                    f"({span.start:%-d %b %Y} \u2013 {span.last_day:%-d %b %Y})."
+                }
+            )
+        raise ValidationError(
+            {"day": f"Choose a day up to today ({last:%-d %b %Y}): a check-in tells how it went, not how it will."}
+        )
 
 
 class ProgressSnapshot(models.Model):

@@ -22,14 +22,23 @@ def kpi_segment_members(*, kpi: Kpi, dimension: Dimension) -> QuerySet[SeriesVal
     return members.values_list("member", flat=True).distinct()
 
 
-def objectives_for_user(
+def visible_objectives(
     *, user: User | AnonymousUser, period: Period | None = None, team: Team | None = None
 ) -> QuerySet[Objective]:
-    objectives = Objective.objects.visible_to(user).select_related("team", "owner", "period")
+    """The objectives the user can see, of one period and one team when they are given."""
+    objectives = Objective.objects.visible_to(user)
     if period is not None:
         objectives = objectives.for_period(period)
     if team is not None:
         objectives = objectives.for_team(team)
+    return objectives
+
+
+def objectives_for_user(
+    *, user: User | AnonymousUser, period: Period | None = None, team: Team | None = None
+) -> QuerySet[Objective]:
+    """`visible_objectives` as instances, with their teams, owners, periods and key results."""
+    objectives = visible_objectives(user=user, period=period, team=team).select_related("team", "owner", "period")
     return objectives.prefetch_related(
         Prefetch("key_results", queryset=KeyResult.objects.select_related("kpi", "dimension"))
     )

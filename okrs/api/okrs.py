@@ -218,7 +218,20 @@ def _body(request: Request, allowed: set[str]) -> dict[str, Any]:
     for name, value in data.items():
         if isinstance(value, dict | list) and name not in ("guardrail", "initiatives"):
             raise ValidationError({name: ["Give a single value."]})
+        if _holds_nul(value):
+            # Looked up by key or username before the form sees it: PostgreSQL text cannot hold NUL.
+            raise ValidationError({name: ["Null characters are not allowed."]})
     return dict(data)
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
 
 
 def _pk_of(model: Any, field: str, value: Any) -> Any:

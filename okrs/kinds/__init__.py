@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.db.models import CheckConstraint
 
+from kpis.models import Direction
 from okrs.kinds.base import (
     SEGMENT_FIELDS,
     Formatter,
+    KeyResultFields,
     Kind,
     ReferenceLine,
     Stat,
@@ -24,9 +24,6 @@ from okrs.kinds.milestone import Milestone
 from okrs.kinds.relative import Relative
 from okrs.kinds.threshold import Threshold
 
-if TYPE_CHECKING:
-    from okrs.models import KeyResult
-
 # The registry: a new kind is a module beside these and one entry here.
 KINDS: tuple[Kind, ...] = (FromTo(), Relative(), Threshold(), Manual(), Milestone())
 BY_VALUE: dict[str, Kind] = {kind.value: kind for kind in KINDS}
@@ -38,6 +35,7 @@ __all__ = [
     "KINDS",
     "SEGMENT_FIELDS",
     "Formatter",
+    "KeyResultFields",
     "Kind",
     "ReferenceLine",
     "Stat",
@@ -45,6 +43,7 @@ __all__ = [
     "chart_format_of",
     "choices",
     "constraints",
+    "effective_direction",
     "formatter_of",
     "get",
     "kind_of",
@@ -56,8 +55,18 @@ def get(value: str) -> Kind | None:
     return BY_VALUE.get(value)
 
 
-def kind_of(key_result: KeyResult) -> Kind:
+def kind_of(key_result: KeyResultFields) -> Kind:
     return BY_VALUE[key_result.kind]
+
+
+def effective_direction(key_result: KeyResultFields) -> str:
+    """The key result's own direction, else its KPI's; a band KPI or a manual number goes the way its target lies."""
+    if key_result.direction:
+        return key_result.direction
+    kpi = key_result.kpi
+    if kpi is not None and kpi.direction in (Direction.HIGHER, Direction.LOWER):
+        return str(kpi.direction)
+    return kind_of(key_result).implied_direction(key_result)
 
 
 def choices() -> list[tuple[str, tuple[str, str]]]:

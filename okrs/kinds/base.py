@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from django.db.models import CheckConstraint, Q
 from django.template.defaultfilters import floatformat
 
 from kpis.formatting import chart_format, formatter
-from kpis.models import Direction
+from kpis.models import Direction, Kpi
 from okrs import progress
 from okrs.forecast import RECENT_DAYS
 
@@ -33,7 +33,39 @@ EN_DASH, MINUS = "\u2013", "\u2212"
 SEGMENT_FIELDS = ("kpi", "dimension", "member")
 
 
-def formatter_of(key_result: KeyResult) -> Formatter:
+class KeyResultFields(Protocol):
+    """What a kind reads of a key result to word its values and target and to range its target: a KeyResult, or
+    a page's plain row of the same fields (okrs.scorecard.rows), which is no model instance."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def kpi(self) -> Kpi | None: ...
+    @property
+    def direction(self) -> str: ...
+    @property
+    def baseline_value(self) -> float | None: ...
+    @property
+    def target_value(self) -> float | None: ...
+    @property
+    def change_percent(self) -> float | None: ...
+    @property
+    def threshold_mode(self) -> str: ...
+    @property
+    def band_min(self) -> float | None: ...
+    @property
+    def band_max(self) -> float | None: ...
+    @property
+    def effective_direction(self) -> str: ...
+    @property
+    def forecast(self) -> float | None: ...
+    @property
+    def forecast_low(self) -> float | None: ...
+    @property
+    def forecast_high(self) -> float | None: ...
+
+
+def formatter_of(key_result: KeyResultFields) -> Formatter:
     """Numbers of a key result as people read them: by its KPI's unit, or as typed for a manual number."""
     kpi = key_result.kpi
     return formatter(kpi.unit, kpi.decimals) if kpi is not None else formatter(None)
@@ -121,6 +153,26 @@ class Kind:
         """What is wrong with the key result's fields for this kind, by field."""
         return {}
 
+    def impossible_errors(self, key_result: KeyResult) -> dict[str, str]:
+        """The numbers a person typed as values of the KPI (a baseline, a target or threshold, a band's ends) that
+        the KPI cannot take, by field: an FCR target of 120 % is refused, not tracked for a quarter."""
+        kpi = key_result.kpi
+        if kpi is None:
+            return {}
+        typed = {
+            "baseline_value": key_result.baseline_value if key_result.baseline_source == "typed" else None,
+            "target_value": key_result.target_value if key_result.target_source == "typed" else None,
+            "band_min": key_result.band_min,
+            "band_max": key_result.band_max,
+        }
+        return {name: message for name, value in typed.items() if (message := kpi.impossible(value))}
+
+    def read_errors(self, key_result: KeyResult) -> dict[str, str]:
+        """What is wrong once a series baseline has been read (and a target derived from it), by field. Asked right
+        after a fresh read (the planning preview, a save, an OKR file), never of the values stored at the last
+        recompute, which the data may since have moved."""
+        return {}
+
     def db_constraint(self) -> CheckConstraint | None:
         """The database's own guard for the fields this kind needs."""
         return None
@@ -135,7 +187,7 @@ class Kind:
         """The target computed from the baseline read, for a kind that `derives_target`."""
         return key_result.target_value
 
-    def implied_direction(self, key_result: KeyResult) -> str:
+    def implied_direction(self, key_result: KeyResultFields) -> str:
         """The direction when neither the key result nor its KPI says: the way the target lies."""
         baseline, target = key_result.baseline_value, key_result.target_value
         if baseline is not None and target is not None and target < baseline:
@@ -166,7 +218,7 @@ class Kind:
         the period at the recent pace (okrs.forecast)."""
         return inputs.kpi_forecast(key_result, day)
 
-    def target_range(self, key_result: KeyResult) -> TargetRange | None:
+    def target_range(self, key_result: KeyResultFields) -> TargetRange | None:
         direction = key_result.effective_direction
         baseline, target = key_result.baseline_value, key_result.target_value
         if target is None:
@@ -181,14 +233,14 @@ class Kind:
         source = f" ({baseline_label})" if baseline_label else ""
         return f"{fmt(key_result.baseline_value)}{source} → {fmt(key_result.target_value)}"
 
-    def target_text(self, key_result: KeyResult, fmt: Formatter) -> str:
+    def target_text(self, key_result: KeyResultFields, fmt: Formatter) -> str:
         """The target in a table cell: `10.0 %`, `≥ 85.0 %`, a band as two values."""
         return fmt(key_result.target_value)
 
     def value_text(self, value: float | None, fmt: Formatter) -> str:
         return fmt(value)
 
-    def forecast_range_text(self, key_result: KeyResult, fmt: Formatter) -> str:
+    def forecast_range_text(self, key_result: KeyResultFields, fmt: Formatter) -> str:
         """The range the forecast likely falls in, `11.5 % to 12.4 %`; empty without one (or one value)."""
         low, high = key_result.forecast_low, key_result.forecast_high
         if key_result.forecast is None or low is None or high is None or fmt(low) == fmt(high):

@@ -7,24 +7,37 @@ from typing import TYPE_CHECKING
 
 from django.db.models import CheckConstraint, Q
 
-from okrs.kinds.base import SEGMENT_FIELDS, Kind
+from okrs.kinds.base import SEGMENT_FIELDS, Kind, formatter_of
 
 if TYPE_CHECKING:
     from okrs.models import KeyResult
 
 
 def baseline_and_target_errors(key_result: KeyResult, *, series_allowed: bool) -> dict[str, str]:
-    """A typed baseline and target, the target on the side the direction calls for."""
+    """A baseline (typed, or to be read from the series) and a typed target; a typed baseline checked against it."""
     errors: dict[str, str] = {}
     if key_result.target_value is None:
         errors["target_value"] = "Give the target value."
     if key_result.baseline_value is None and (not series_allowed or key_result.baseline_source == "typed"):
         errors["baseline_value"] = "Give the baseline value, or read it from the series."
-    if errors or key_result.baseline_value is None or key_result.kpi_id is None:
+    if errors or (series_allowed and key_result.baseline_source == "series"):
+        # A series baseline is checked once it is read (`read_errors`), not as the last recompute left it.
         return errors
+    return target_errors(key_result)
+
+
+def target_errors(key_result: KeyResult) -> dict[str, str]:
+    """The target against the baseline: somewhere else, on the side the direction calls for."""
     baseline, target = key_result.baseline_value, key_result.target_value
+    if baseline is None or target is None:
+        return {}
+    if target == baseline:
+        return {
+            "target_value": f"The target equals the baseline ({formatter_of(key_result)(baseline)}), so there is "
+            "nothing to move: give another target."
+        }
     direction = key_result.effective_direction
-    if target is None or target == baseline or (target < baseline) == (direction == "lower"):
+    if key_result.kpi_id is None or (target < baseline) == (direction == "lower"):
         return {}
     word = "below" if direction == "lower" else "above"
     return {
@@ -59,3 +72,6 @@ class FromTo(Kind):
 
     def reads_series_baseline(self, key_result: KeyResult) -> bool:
         return key_result.baseline_source == "series"
+
+    def read_errors(self, key_result: KeyResult) -> dict[str, str]:
+        return target_errors(key_result) if self.reads_series_baseline(key_result) else {}

@@ -8,7 +8,7 @@ from django.db.models import CheckConstraint, Q
 
 from kpis.models import Direction
 from okrs import progress
-from okrs.kinds.base import SEGMENT_FIELDS, Formatter, Kind, Stat, signed_percent
+from okrs.kinds.base import SEGMENT_FIELDS, Formatter, KeyResultFields, Kind, Stat, formatter_of, signed_percent
 
 if TYPE_CHECKING:
     from okrs.models import KeyResult
@@ -28,6 +28,12 @@ class Relative(Kind):
         change = key_result.change_percent
         if not change:
             return {"change_percent": "Give the change in percent, e.g. -20 for 20 % less."}
+        if change <= -100:
+            below = "to zero" if change == -100 else "below zero"
+            return {
+                "change_percent": f"A change must stay above {signed_percent(-100)}: {signed_percent(change)} "
+                f"would take the KPI {below}."
+            }
         if key_result.kpi_id is None:
             return {}
         lower = key_result.effective_direction == Direction.LOWER
@@ -38,7 +44,8 @@ class Relative(Kind):
 
     def db_constraint(self) -> CheckConstraint:
         return CheckConstraint(
-            condition=~Q(kind=self.value) | (Q(change_percent__isnull=False) & ~Q(change_percent=0)),
+            condition=~Q(kind=self.value)
+            | (Q(change_percent__isnull=False) & ~Q(change_percent=0) & Q(change_percent__gt=-100)),
             name="key_result_relative_has_change",
         )
 
@@ -54,7 +61,18 @@ class Relative(Kind):
         assert key_result.change_percent is not None
         return progress.target_from_change(key_result.baseline_value, key_result.change_percent)
 
-    def implied_direction(self, key_result: KeyResult) -> str:
+    def read_errors(self, key_result: KeyResult) -> dict[str, str]:
+        kpi, baseline, target = key_result.kpi, key_result.baseline_value, key_result.target_value
+        if kpi is None or baseline is None or (impossible := kpi.impossible(target)) is None:
+            return {}
+        assert key_result.change_percent is not None
+        fmt = formatter_of(key_result)
+        return {
+            "change_percent": f"{signed_percent(key_result.change_percent)} on the baseline {fmt(baseline)} gives "
+            f"a target of {fmt(target)}: {impossible}"
+        }
+
+    def implied_direction(self, key_result: KeyResultFields) -> str:
         if key_result.change_percent is not None:
             return Direction.LOWER if key_result.change_percent < 0 else Direction.HIGHER
         return super().implied_direction(key_result)

@@ -10,7 +10,7 @@ from django.db.models import CheckConstraint, F, Q
 
 from kpis.models import Direction
 from okrs import progress
-from okrs.kinds.base import EN_DASH, SEGMENT_FIELDS, Formatter, Kind, ReferenceLine, Stat, TargetRange
+from okrs.kinds.base import EN_DASH, SEGMENT_FIELDS, Formatter, KeyResultFields, Kind, ReferenceLine, Stat, TargetRange
 
 if TYPE_CHECKING:
     from okrs.models import KeyResult
@@ -68,7 +68,7 @@ class Threshold(Kind):
     def expected(self, key_result: KeyResult, start: date, end: date, day: date) -> float:
         return 100.0  # a threshold must hold all along
 
-    def target_range(self, key_result: KeyResult) -> TargetRange | None:
+    def target_range(self, key_result: KeyResultFields) -> TargetRange | None:
         # A threshold has no baseline, so it is green or red.
         if key_result.threshold_mode == "within":
             return TargetRange(None, key_result.band_min, key_result.band_max, "band", 0)
@@ -82,7 +82,7 @@ class Threshold(Kind):
             return f"Stay within {fmt(key_result.band_min)} {EN_DASH} {fmt(key_result.band_max)}"
         return f"{MODE_LABELS.get(key_result.threshold_mode, '')} {fmt(key_result.target_value)}"
 
-    def target_text(self, key_result: KeyResult, fmt: Formatter) -> str:
+    def target_text(self, key_result: KeyResultFields, fmt: Formatter) -> str:
         if key_result.threshold_mode == "within":
             return f"{fmt(key_result.band_min)} {EN_DASH} {fmt(key_result.band_max)}"
         sign = "≤" if key_result.threshold_mode == "below" else "≥"

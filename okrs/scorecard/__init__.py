@@ -1,5 +1,6 @@
-"""The scorecard and the dashboard's reads: `selector` (summaries, roll-ups, the alignment tree, KPI lines),
-`exports` (the CSV text) and `presentation` (how its figures read)."""
+"""The scorecard and the dashboard's reads: `selector` (summaries, roll-ups, the alignment tree, KPI lines), `rows`
+(the same from plain rows, for the pages), `objective_page` (one objective, its family and history) and
+`presentation` (how its figures read)."""
 
 from okrs.scorecard.selector import (
     TREND_PERIODS,
@@ -14,7 +15,6 @@ from okrs.scorecard.selector import (
     group_by_team,
     objective_status,
     objective_summary,
-    objective_summary_for,
     objectives_with_key_results,
     periods_with_objectives,
     rollup,
@@ -34,7 +34,6 @@ __all__ = [
     "group_by_team",
     "objective_status",
     "objective_summary",
-    "objective_summary_for",
     "objectives_with_key_results",
     "periods_with_objectives",
     "rollup",

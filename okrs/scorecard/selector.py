@@ -1,6 +1,9 @@
-"""The one selector of the dashboard and the scorecard: summaries, roll-ups and the alignment tree, as plain
-dataclasses the pages and the exports (okrs.exports) share: what a period looks like for the teams a user
+"""The one selector of the dashboard and the scorecard: summaries, roll-ups, the alignment tree and the KPI lines,
+as plain dataclasses the pages and the exports (okrs.exports) share: what a period looks like for the teams a user
 can see, in a fixed number of queries. The roll-up formula lives here and nowhere else.
+
+The summaries hold either model instances (here: the exports and the API write every field of a key result) or
+the pages' plain rows (okrs.scorecard.rows); everything after them reads both through the protocols below.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from typing import Generic, Protocol, TypeVar
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q
@@ -18,22 +22,88 @@ from kpis import charts, periods
 from kpis.models import Dimension, Direction, Kpi, KpiTarget, Period, SeriesValue
 from kpis.selectors import kpi_last_days
 from kpis.status import Rag, Range, target_range, target_status, threshold_status
-from okrs import progress
+from okrs import kinds, progress
 from okrs.as_of import effective_as_of, is_past, key_results_as_of, kpi_values_as_of
 from okrs.calendar import fiscal_start
-from okrs.models import Guardrail, KeyResult, Objective, ProgressSnapshot, Status, Team
+from okrs.models import Guardrail, Objective, Status, Team
 from okrs.selectors import objectives_for_user
 
 # How many periods of the scorecard's grain its trend sparklines cover, the scorecard's own period last.
 TREND_PERIODS = 8
 
 
-@dataclass(frozen=True)
-class ObjectiveSummary:
-    """An objective with its key results and the roll-up of their progress and pace."""
+class TeamFields(Protocol):
+    @property
+    def pk(self) -> int: ...
+    @property
+    def name(self) -> str: ...
 
-    objective: Objective
-    key_results: list[KeyResult]
+
+class ObjectiveFields(Protocol):
+    """What the summaries, roll-ups and the alignment tree read of an objective: an Objective, or a page's plain
+    row (okrs.scorecard.rows)."""
+
+    @property
+    def pk(self) -> int: ...
+    @property
+    def team_id(self) -> int: ...
+    @property
+    def team(self) -> TeamFields: ...
+    @property
+    def weight(self) -> float: ...
+    @property
+    def is_active(self) -> bool: ...
+    @property
+    def parent_objective_id(self) -> int | None: ...
+    @property
+    def parent_key_result_id(self) -> int | None: ...
+
+
+class KeyResultFigures(kinds.KeyResultFields, Protocol):
+    """What the summaries and the scorecard's KPI lines read of a key result: a KeyResult, or a page's plain row."""
+
+    @property
+    def pk(self) -> int: ...
+    @property
+    def objective_id(self) -> int: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def progress(self) -> float | None: ...
+    @property
+    def expected(self) -> float | None: ...
+    @property
+    def weight(self) -> float: ...
+    @property
+    def guardrail_breached(self) -> bool: ...
+    @property
+    def kpi_id(self) -> int | None: ...
+    @property
+    def dimension_id(self) -> int | None: ...
+    @property
+    def dimension(self) -> Dimension | None: ...
+    @property
+    def member(self) -> str: ...
+
+
+# Bare `ObjectiveSummary` annotations below stand for instances: mypy checks a type argument against these bounds
+# before the Django plugin has given the models their `_id` fields.
+ObjectiveT = TypeVar("ObjectiveT", bound=ObjectiveFields)
+KeyResultT = TypeVar("KeyResultT", bound=KeyResultFigures)
+
+
+@dataclass(frozen=True)
+class ObjectiveSummary(Generic[ObjectiveT, KeyResultT]):
+    """An objective with its key results and the roll-up of their progress and pace.
+
+    The exports and the API hold model instances here (`objectives_with_key_results`); the dashboard and the
+    scorecard page hold plain rows of the same names (okrs.scorecard.rows).
+    """
+
+    objective: ObjectiveT
+    key_results: list[KeyResultT]
     progress: float | None
     expected: float | None
     status: Status
@@ -44,14 +114,19 @@ class ObjectiveSummary:
         return any(kr.guardrail_breached for kr in self.key_results)
 
 
-def objective_summary(objective: Objective, breached_guardrails: Sequence[Guardrail] = ()) -> ObjectiveSummary:
+def summarise(
+    objective: ObjectiveT, key_results: list[KeyResultT], breached_guardrails: Sequence[Guardrail] = ()
+) -> ObjectiveSummary[ObjectiveT, KeyResultT]:
     """The objective's progress and expected pace are the weighted means of its key results'; its status comes from
     theirs (see `objective_status`)."""
-    key_results = list(objective.key_results.all())
     value = progress.weighted_mean((kr.progress, kr.weight) for kr in key_results)
     expected = progress.weighted_mean((kr.expected, kr.weight) for kr in key_results if kr.progress is not None)
     status = objective_status([(Status(kr.status), kr.weight) for kr in key_results])
     return ObjectiveSummary(objective, key_results, value, expected, status, list(breached_guardrails))
+
+
+def objective_summary(objective: Objective, breached_guardrails: Sequence[Guardrail] = ()) -> ObjectiveSummary:
+    return summarise(objective, list(objective.key_results.all()), breached_guardrails)
 
 
 def objective_status(statuses: Sequence[tuple[Status, float]]) -> Status:
@@ -75,35 +150,35 @@ def objective_status(statuses: Sequence[tuple[Status, float]]) -> Status:
     return Status.ON_TRACK
 
 
-def _summaries(objectives: Iterable[Objective]) -> list[ObjectiveSummary]:
-    """Summaries with the guardrails their key results break, fetched in one query for all of them.
+def breached_guardrails(key_results: Iterable[KeyResultFigures]) -> dict[int, list[Guardrail]]:
+    """The guardrails the key results break, by objective, with their KPIs, in one query (none when none breaks).
 
     Only breached guardrails are shown, and they are rare: fetching them apart is much cheaper than prefetching
     every key result's guardrails, which costs a queryset per key result.
     """
-    objectives = list(objectives)
-    breached_ids = [kr.pk for o in objectives for kr in o.key_results.all() if kr.guardrail_breached]
+    objective_of = {kr.pk: kr.objective_id for kr in key_results if kr.guardrail_breached}
     breached: dict[int, list[Guardrail]] = {}
-    if breached_ids:
-        guardrails = Guardrail.objects.filter(key_result_id__in=breached_ids, breached=True)
-        for guardrail in guardrails.select_related("kpi", "key_result").order_by("pk"):
-            breached.setdefault(guardrail.key_result.objective_id, []).append(guardrail)
+    if objective_of:
+        guardrails = Guardrail.objects.filter(key_result_id__in=objective_of, breached=True)
+        for guardrail in guardrails.select_related("kpi").order_by("pk"):
+            breached.setdefault(objective_of[guardrail.key_result_id], []).append(guardrail)
+    return breached
+
+
+def instance_summaries(objectives: Iterable[Objective]) -> list[ObjectiveSummary]:
+    """Summaries of objective instances, their key results prefetched, with the guardrails those break."""
+    objectives = list(objectives)
+    breached = breached_guardrails(kr for o in objectives for kr in o.key_results.all())
     return [objective_summary(o, breached.get(o.pk, ())) for o in objectives]
 
 
 def objectives_with_key_results(
     *, user: User | AnonymousUser, period: Period, team: Team | None = None
 ) -> list[ObjectiveSummary]:
-    """The period's objectives the user can see, with key results, their KPIs and breached guardrails, in at most
-    three queries."""
+    """The period's objectives the user can see, as model instances, with key results, their KPIs and breached
+    guardrails, in at most three queries: what the exports and the API write every field of a key result from."""
     objectives = objectives_for_user(user=user, period=period, team=team)
-    return _summaries(objectives.order_by("team__name", "title", "pk"))
-
-
-def objective_summary_for(*, user: User | AnonymousUser, pk: int) -> ObjectiveSummary | None:
-    """One objective the user can see, summarised; None when it does not exist or lies outside their teams."""
-    summaries = _summaries(objectives_for_user(user=user).filter(pk=pk))
-    return summaries[0] if summaries else None
+    return instance_summaries(objectives.order_by("team__name", "title", "pk"))
 
 
 def periods_with_objectives(*, user: User | AnonymousUser, period: Period) -> list[Period]:
@@ -146,14 +221,14 @@ def rollup(summaries: Sequence[ObjectiveSummary]) -> Rollup:
 
 @dataclass(frozen=True)
 class TeamGroup:
-    team: Team
+    team: TeamFields
     objectives: list[ObjectiveSummary]
     rollup: Rollup
 
 
 def group_by_team(summaries: Iterable[ObjectiveSummary]) -> list[TeamGroup]:
     by_team: dict[int, list[ObjectiveSummary]] = {}
-    teams: dict[int, Team] = {}
+    teams: dict[int, TeamFields] = {}
     for summary in summaries:
         teams[summary.objective.team_id] = summary.objective.team
         by_team.setdefault(summary.objective.team_id, []).append(summary)
@@ -163,7 +238,7 @@ def group_by_team(summaries: Iterable[ObjectiveSummary]) -> list[TeamGroup]:
 @dataclass(frozen=True)
 class AlignmentNode:
     summary: ObjectiveSummary
-    via: KeyResult | None  # the parent's key result this objective supports, if it aligns to one
+    via: KeyResultFigures | None  # the parent's key result this objective supports, if it aligns to one
     children: list[AlignmentNode] = field(default_factory=list)
 
 
@@ -176,7 +251,7 @@ def alignment_tree(summaries: Sequence[ObjectiveSummary]) -> list[AlignmentNode]
     """
     by_id = {s.objective.pk: s for s in summaries}
     key_results = {kr.pk: kr for s in summaries for kr in s.key_results}
-    children: dict[int | None, list[tuple[ObjectiveSummary, KeyResult | None]]] = {}
+    children: dict[int | None, list[tuple[ObjectiveSummary, KeyResultFigures | None]]] = {}
     for summary in summaries:
         objective = summary.objective
         via = key_results.get(objective.parent_key_result_id or 0)
@@ -184,7 +259,7 @@ def alignment_tree(summaries: Sequence[ObjectiveSummary]) -> list[AlignmentNode]
         children.setdefault(parent_id if parent_id in by_id else None, []).append((summary, via))
     placed: set[int] = set()
 
-    def build(summary: ObjectiveSummary, via: KeyResult | None) -> AlignmentNode:
+    def build(summary: ObjectiveSummary, via: KeyResultFigures | None) -> AlignmentNode:
         placed.add(summary.objective.pk)
         kids = [build(s, v) for s, v in children.get(summary.objective.pk, []) if s.objective.pk not in placed]
         return AlignmentNode(summary, via, kids)
@@ -310,7 +385,7 @@ class _Target:
 RAG_OF_STATUS = {Status.ON_TRACK: Rag.GREEN, Status.AT_RISK: Rag.AMBER, Status.OFF_TRACK: Rag.RED}
 
 
-def _key_result_target(key_result: KeyResult) -> _Target | None:
+def _key_result_target(key_result: KeyResultFigures) -> _Target | None:
     """What a key result asks of its KPI by the period's end, with the key result's status.
 
     The line takes the key result's status rather than comparing the value so far with the target: the same page
@@ -318,7 +393,7 @@ def _key_result_target(key_result: KeyResult) -> _Target | None:
     reach the target, forecast included) would say two things about one number. The kind says the range shown
     (okrs.kinds).
     """
-    asked = key_result.kind_rules.target_range(key_result)
+    asked = kinds.kind_of(key_result).target_range(key_result)
     if asked is None:
         return None
     status = Status(key_result.status).value
@@ -371,13 +446,25 @@ def scorecard_for(
     *, user: User | AnonymousUser, period: Period, team: Team | None = None, as_of: date | None = None
 ) -> Scorecard:
     """The period's scorecard for one team, or for every team the user can see, as it stood on `as_of` (default:
-    today, or the last day of a finished period; see okrs.as_of)."""
+    today, or the last day of a finished period; see okrs.as_of), its key results as model instances."""
     summaries = objectives_with_key_results(user=user, period=period, team=team)
+    return scorecard_from(summaries, user=user, period=period, team=team, as_of=as_of)
+
+
+def scorecard_from(
+    summaries: Sequence[ObjectiveSummary],
+    *,
+    user: User | AnonymousUser,
+    period: Period,
+    team: Team | None = None,
+    as_of: date | None = None,
+) -> Scorecard:
+    """The scorecard of these summaries (instances or plain rows): their KPI lines, as it stood on `as_of`."""
     day = effective_as_of(period, as_of)
     past = is_past(period, day)
     if past:
         key_results_as_of([kr for s in summaries for kr in s.key_results], day)
-        summaries = [objective_summary(s.objective, s.breached_guardrails) for s in summaries]
+        summaries = [summarise(s.objective, s.key_results, s.breached_guardrails) for s in summaries]
     team_names = {s.objective.team.name for s in summaries} | ({team.name} if team else set())
     kpis: dict[int, Kpi] = {}
     dimensions: dict[int, Dimension] = {}
@@ -390,9 +477,10 @@ def scorecard_for(
             kpis[kr.kpi.pk] = kr.kpi
             if kr.dimension is not None:
                 dimensions[kr.dimension.pk] = kr.dimension
-            target = _key_result_target(kr)
+            # The first key result that asks something of a line sets its target.
+            target = None if key in targets else _key_result_target(kr)
             if target is not None:
-                targets.setdefault(key, target)
+                targets[key] = target
     key_result_keys = set(targets) | {
         (kr.kpi_id, kr.dimension_id, kr.member) for s in summaries for kr in s.key_results if kr.kpi_id
     }
@@ -420,7 +508,7 @@ def scorecard_for(
     ]
     lines.sort(key=lambda line: (line.kpi.category, line.kpi.name, line.dimension is not None, line.member))
     return Scorecard(
-        period=period, team=team, kpi_lines=lines, objectives=summaries, rollup=rollup(summaries), as_of=day
+        period=period, team=team, kpi_lines=lines, objectives=list(summaries), rollup=rollup(summaries), as_of=day
     )
 
 
@@ -471,76 +559,4 @@ def _line(
         trend=trend,
         key_result_status="" if target is None else target.key_result_status,
         actual_label=actual_label or spans[-1].label,
-    )
-
-
-@dataclass(frozen=True)
-class HistoryPoint:
-    day: date
-    progress: float | None
-    expected: float | None
-
-
-@dataclass(frozen=True)
-class ObjectivePage:
-    """One objective with what it aligns to, what aligns to it (across teams) and its progress day by day."""
-
-    summary: ObjectiveSummary
-    parent: ObjectiveSummary | None
-    parent_key_result: KeyResult | None  # the parent's key result this objective supports, if it aligns to one
-    subtree: AlignmentNode
-    history: list[HistoryPoint]
-
-    @property
-    def children(self) -> list[AlignmentNode]:
-        return self.subtree.children
-
-
-def _objective_history(summary: ObjectiveSummary) -> list[HistoryPoint]:
-    """The objective's progress and pace on each day its key results were snapshotted: the same weighted means as
-    its summary, over the snapshots, in one query."""
-    weights = {kr.pk: kr.weight for kr in summary.key_results}
-    rows = ProgressSnapshot.objects.filter(key_result_id__in=weights).order_by("day")
-    by_day: dict[date, list[tuple[float | None, float | None, float]]] = {}
-    for day, kr_id, measured, expected in rows.values_list("day", "key_result_id", "progress", "expected"):
-        by_day.setdefault(day, []).append((measured, expected, weights[kr_id]))
-    return [
-        HistoryPoint(
-            day,
-            progress.weighted_mean((p, w) for p, _, w in items),
-            progress.weighted_mean((e, w) for p, e, w in items if p is not None),
-        )
-        for day, items in by_day.items()
-    ]
-
-
-def objective_page(*, user: User | AnonymousUser, pk: int) -> ObjectivePage | None:
-    """The objective page's reads; None when the objective does not exist or lies outside the user's teams.
-
-    Descendants are read a generation per query, whatever their teams or periods, as far as the user can see them.
-    """
-    visible = objectives_for_user(user=user)
-    found = _summaries(visible.filter(pk=pk))
-    if not found:
-        return None
-    summary = found[0]
-    objective = summary.objective
-    parent_key_result = None
-    parent_id = objective.parent_objective_id
-    if objective.parent_key_result_id is not None:
-        parent_key_result = KeyResult.objects.filter(
-            pk=objective.parent_key_result_id, objective__in=visible.values("pk")
-        ).first()
-        parent_id = parent_key_result.objective_id if parent_key_result is not None else None
-    parents = _summaries(visible.filter(pk=parent_id)) if parent_id is not None else []
-    family, generation, seen = [summary], [summary], {objective.pk}
-    while generation:
-        ids = [s.objective.pk for s in generation]
-        below = visible.filter(Q(parent_objective_id__in=ids) | Q(parent_key_result__objective_id__in=ids))
-        generation = _summaries(below.exclude(pk__in=seen).order_by("team__name", "title", "pk"))
-        seen.update(s.objective.pk for s in generation)
-        family.extend(generation)
-    subtree = next(node for node in alignment_tree(family) if node.summary is summary)
-    return ObjectivePage(
-        summary, parents[0] if parents else None, parent_key_result, subtree, _objective_history(summary)
     )

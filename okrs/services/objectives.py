@@ -181,6 +181,7 @@ def key_result_create(
     key_result.save()
     key_result_recompute(key_result=key_result)
     key_result.refresh_from_db()
+    key_result_read_validate(key_result=key_result)
     return key_result
 
 
@@ -194,7 +195,17 @@ def key_result_update(*, key_result: KeyResult, recompute: bool = True, **fields
     if recompute:
         key_result_recompute(key_result=key_result)
         key_result.refresh_from_db()
+        key_result_read_validate(key_result=key_result)
     return key_result
+
+
+def key_result_read_validate(*, key_result: KeyResult) -> None:
+    """Refuse, by field, a baseline just read from the series or the target derived from it that makes no sense (a
+    target equal to the baseline read, a derived FCR target of 120 %). Called right after the read, inside the
+    transaction that saved the key result, so that raising undoes the save."""
+    errors = key_result.kind_rules.read_errors(key_result)
+    if errors:
+        raise ValidationError(errors)
 
 
 @transaction.atomic

@@ -21,7 +21,12 @@ from okrs import okr_file
 from okrs.models import Initiative, KeyResult, Objective, Team
 from okrs.okr_file import Item, OkrFileError
 from okrs.services.activity import initiative_update
-from okrs.services.objectives import guardrail_create, key_result_update, objective_update
+from okrs.services.objectives import (
+    guardrail_create,
+    key_result_read_validate,
+    key_result_update,
+    objective_update,
+)
 from okrs.services.recompute import key_result_recompute
 
 _GUARDRAIL = re.compile(r"^\s*([a-z0-9_]+)\s*(>=|<=)\s*(-?[0-9.]+)\s*$")
@@ -249,7 +254,7 @@ def okrs_import(*, text: str, filename: str) -> ImportSummary:
     items = okr_file.parse(text, filename=filename)
     resolve = _Resolver()
     summary = ImportSummary()
-    computed: list[KeyResult] = []
+    computed: list[tuple[KeyResult, Item]] = []
     for item in items:
         objective = _objective(item, resolve)
         if objective is None:
@@ -258,12 +263,16 @@ def okrs_import(*, text: str, filename: str) -> ImportSummary:
         for kr_item in item.children:
             key_result = _key_result(objective, kr_item, resolve)
             if key_result is not None:
-                computed.append(key_result)
+                computed.append((key_result, kr_item))
                 summary.initiatives += len(kr_item.children)
+    if not resolve.errors:
+        for key_result, kr_item in computed:
+            try:
+                key_result_read_validate(key_result=key_result_recompute(key_result=key_result))
+            except ValidationError as error:
+                resolve.validation(kr_item, error, _KR_RENAMES)
     if resolve.errors:
         # Leaving by an exception rolls back everything written above.
         raise OkrFileError(resolve.errors)
-    for key_result in computed:
-        key_result_recompute(key_result=key_result)
     summary.key_results = len(computed)
     return summary

@@ -13,22 +13,15 @@ from django_htmx.middleware import HtmxDetails
 from okrs.calendar import chosen_period, neighbours
 from okrs.forms import DashboardFilterForm
 from okrs.models import Status
-from okrs.scorecard import (
-    ObjectiveSummary,
-    alignment_tree,
-    group_by_team,
-    objective_summary_for,
-    objectives_with_key_results,
-    periods_with_objectives,
-    rollup,
-)
+from okrs.scorecard.rows import RowSummary, objective_row_for, objective_rows
+from okrs.scorecard.selector import alignment_tree, group_by_team, periods_with_objectives, rollup
 
 # Above this many objectives on the page, key results load when an objective is opened: a page of a thousand key
 # result rows is slow to send and too long to read.
 INLINE_KEY_RESULTS_UP_TO = 40
 
 
-def _matches(summary: ObjectiveSummary, status: str) -> bool:
+def _matches(summary: RowSummary, status: str) -> bool:
     return not status or summary.status == status or any(kr.status == status for kr in summary.key_results)
 
 
@@ -40,7 +33,7 @@ def _context(request: HttpRequest) -> dict[str, Any]:
     period = chosen_period(request.GET.get("period")).period
     team = form.cleaned_data.get("team")
     status = form.cleaned_data.get("status") or ""
-    everything = objectives_with_key_results(user=user, period=period)
+    everything = objective_rows(user=user, period=period)
     shown = [s for s in everything if (team is None or s.objective.team_id == team.pk) and _matches(s, status)]
     previous_label, next_label = neighbours(period)
     return {
@@ -75,7 +68,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_GET
 def objective_key_results(request: HttpRequest, pk: int) -> HttpResponse:
     """An objective's key results, for a dashboard too long to show them all at once."""
-    summary = objective_summary_for(user=request.user, pk=pk)
+    summary = objective_row_for(user=request.user, pk=pk)
     if summary is None:
         raise Http404("No such objective in your teams.")
     return render(request, "okrs/partials/key_result_list.html", {"summary": summary})

@@ -13,7 +13,6 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from kpis import charts, periods
@@ -182,7 +181,7 @@ def _team_users(key_result: KeyResult) -> QuerySet[User]:
 
 
 def _check_in_form(key_result: KeyResult, data: Any = None) -> CheckInForm:
-    return CheckInForm(data, key_result=key_result, initial={"day": timezone.localdate()})
+    return CheckInForm(data, key_result=key_result)
 
 
 def _check_in_context(key_result: KeyResult, form: CheckInForm, can_edit: bool) -> dict[str, Any]:

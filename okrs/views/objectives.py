@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 
 from kpis import charts
 from okrs.models import Objective
-from okrs.scorecard.selector import HistoryPoint, objective_page
+from okrs.scorecard.objective_page import HistoryPoint, objective_page
 
 
 def _history_chart(history: list[HistoryPoint]) -> charts.Chart:

@@ -14,13 +14,8 @@ from okrs.calendar import chosen_period, neighbours
 from okrs.exports.formats import FORMATS
 from okrs.forms import ScorecardFilterForm
 from okrs.scorecard.presentation import STATUS_LEGEND
-from okrs.scorecard.selector import (
-    TREND_PERIODS,
-    Scorecard,
-    objective_summary_for,
-    periods_with_objectives,
-    scorecard_for,
-)
+from okrs.scorecard.rows import objective_row_for, scorecard_rows
+from okrs.scorecard.selector import TREND_PERIODS, Scorecard, periods_with_objectives
 from okrs.views.dashboard import INLINE_KEY_RESULTS_UP_TO
 
 
@@ -29,7 +24,7 @@ def _scorecard(request: HttpRequest) -> tuple[ScorecardFilterForm, Scorecard]:
     form.is_valid()
     period = chosen_period(request.GET.get("period")).period
     team, as_of = form.cleaned_data.get("team"), form.cleaned_data.get("as_of")
-    return form, scorecard_for(user=request.user, period=period, team=team, as_of=as_of)
+    return form, scorecard_rows(user=request.user, period=period, team=team, as_of=as_of)
 
 
 def _downloads(query: str) -> list[tuple[str, str, str]]:
@@ -64,7 +59,7 @@ def scorecard(request: HttpRequest) -> HttpResponse:
 @require_GET
 def scorecard_key_results(request: HttpRequest, pk: int) -> HttpResponse:
     """An objective's row with its key results' rows, for a scorecard too long to show them all at once."""
-    summary = objective_summary_for(user=request.user, pk=pk)
+    summary = objective_row_for(user=request.user, pk=pk)
     if summary is None:
         raise Http404("No such objective in your teams.")
     return render(request, "okrs/partials/scorecard_objective_rows.html", {"summary": summary, "compact": False})

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from kpis.models import ImportBatch, Kpi, Observation
 from okrs import webhook_signing
+from okrs.calendar import current_quarter
 from okrs.models import CheckIn, KeyResult, Membership, Person, Team
 from tests.api.conftest import MakeToken
 from tests.okrs.factories import KeyResultFactory, MembershipFactory, ObjectiveFactory, UserFactory
@@ -168,7 +169,8 @@ def test_adding_a_check_in(live_server: object, editor_token: str, example: str)
     command = ["bash", "-c", code] if example.endswith("curl") else [sys.executable, "-c", code]
     eddie = User.objects.get(username="eddie")
     key_result = KeyResultFactory(
-        objective=ObjectiveFactory(team=Team.objects.get(name="Tier 1"), owner=eddie),
+        # The example checks in today: on a key result of the current quarter.
+        objective=ObjectiveFactory(team=Team.objects.get(name="Tier 1"), owner=eddie, period=current_quarter()),
         kind="milestone",
         baseline_value=None,
         target_value=None,

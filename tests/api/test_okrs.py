@@ -110,6 +110,7 @@ def test_an_editor_creates_an_objective_with_a_relative_key_result_computed_from
             "guardrail.threshold",
         ),
         ({"kind": "sideways"}, "kind"),
+        ({"kind": "from_to", "kpi": "escalation\x00_rate", "target_value": 5}, "kpi"),
         ({"kind": "manual", "baseline_value": 0, "target_value": 5, "weight": -1}, "weight"),
     ],
 )
@@ -136,6 +137,8 @@ def test_a_bad_objective_is_400_on_its_field_and_nothing_is_written(
         ({"title": "T", "team": tier1.pk, "owner": "nobody"}, "owner"),
         ({"title": "T", "team": tier1.pk, "colour": "red"}, "colour"),
         ({"title": ["T"], "team": tier1.pk}, "title"),
+        # Looked up by username before the form: a NUL would reach PostgreSQL, which refuses it in text.
+        ({"title": "T", "team": tier1.pk, "owner": "ed\x00itor"}, "owner"),
     ]
     for body, field in cases:
         response = _post(editor_client, "/api/v1/objectives/", body)
@@ -175,7 +178,7 @@ def test_check_ins_take_what_the_kind_reads(kpi_data: Kpi, tier1: Team, editor: 
     assert (missing.status_code, missing.json()["errors"][0]["field"]) == (400, "value")
     assert not CheckIn.objects.exists()
 
-    added = _post(editor_client, url, {"value": 40, "confidence": 6, "day": "2026-04-01"})
+    added = _post(editor_client, url, {"value": 40, "confidence": 6, "day": "2026-03-01"})
     assert added.status_code == 201, added.json()
     assert added.json()["author"] == "eddie"
     assert [c["value"] for c in editor_client.get(url).json()] == [40.0]

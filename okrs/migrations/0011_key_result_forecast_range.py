@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("okrs", "0009_scorecard_subscription"),
+        ("okrs", "0010_relative_change_above_minus_100"),
     ]
 
     operations = [

@@ -1,0 +1,216 @@
+"""The dashboard's and the scorecard page's reads as plain rows: objectives and key results read with `.values()`,
+not as model instances, so a quarter of a thousand key results costs a few queries and a few small objects per
+key result instead of an ORM instance with its KPI and segment each.
+
+The rows carry the names the instances have (`objective.team.name`, `kr.kpi`, `kr.target_value`, …), so the
+summaries, roll-ups, status, alignment tree and KPI lines are the selector's own (okrs.scorecard.selector), the
+kinds word them (okrs.kinds) and the templates read both alike. The exports and the API write every field of a key
+result and read instances through `scorecard_for`; the numbers are the same.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from operator import attrgetter
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import QuerySet
+
+from kpis.models import Dimension, Kpi, Period
+from okrs import kinds
+from okrs.models import KeyResult, Objective, Team
+from okrs.scorecard.selector import ObjectiveSummary, Scorecard, breached_guardrails, scorecard_from, summarise
+from okrs.selectors import visible_objectives
+
+
+@dataclass(frozen=True, slots=True)
+class TeamRow:
+    pk: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class OwnerRow:
+    """An objective's owner, named as a User names itself."""
+
+    first_name: str
+    last_name: str
+    username: str
+
+    def get_full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_username(self) -> str:
+        return self.username
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectiveRow:
+    pk: int
+    title: str
+    team: TeamRow
+    owner: OwnerRow
+    state: str
+    weight: float
+    parent_objective_id: int | None
+    parent_key_result_id: int | None
+
+    @property
+    def team_id(self) -> int:
+        return self.team.pk
+
+    @property
+    def is_active(self) -> bool:
+        return self.state == Objective.State.ACTIVE
+
+    def get_state_display(self) -> str:
+        return str(Objective.State(self.state).label)
+
+
+# Not frozen: a scorecard as of a past day gives the rows their snapshots' figures (okrs.as_of.key_results_as_of).
+@dataclass(slots=True)
+class KeyResultRow:
+    pk: int
+    objective_id: int
+    title: str
+    kind: str
+    kpi: Kpi | None
+    dimension: Dimension | None
+    member: str
+    direction: str
+    baseline_value: float | None
+    target_value: float | None
+    change_percent: float | None
+    threshold_mode: str
+    band_min: float | None
+    band_max: float | None
+    weight: float
+    current_value: float | None
+    progress: float | None
+    expected: float | None
+    status: str
+    forecast: float | None
+    forecast_low: float | None
+    forecast_high: float | None
+    guardrail_breached: bool
+
+    @property
+    def kpi_id(self) -> int | None:
+        return None if self.kpi is None else self.kpi.pk
+
+    @property
+    def dimension_id(self) -> int | None:
+        return None if self.dimension is None else self.dimension.pk
+
+    @property
+    def effective_direction(self) -> str:
+        return kinds.effective_direction(self)
+
+
+RowSummary = ObjectiveSummary[ObjectiveRow, KeyResultRow]
+
+_OBJECTIVE_FIELDS = (
+    "pk",
+    "title",
+    "team_id",
+    "team__name",
+    "owner__first_name",
+    "owner__last_name",
+    "owner__username",
+    "state",
+    "weight",
+    "parent_objective_id",
+    "parent_key_result_id",
+)
+# KeyResultRow's fields in order, with the KPI and the dimension by id.
+_KEY_RESULT_FIELDS = (
+    "id",
+    "objective_id",
+    "title",
+    "kind",
+    "kpi_id",
+    "dimension_id",
+    "member",
+    "direction",
+    "baseline_value",
+    "target_value",
+    "change_percent",
+    "threshold_mode",
+    "band_min",
+    "band_max",
+    "weight",
+    "current_value",
+    "progress",
+    "expected",
+    "status",
+    "forecast",
+    "forecast_low",
+    "forecast_high",
+    "guardrail_breached",
+)
+_OBJECTIVE_COUNT = len(_OBJECTIVE_FIELDS)
+_KPI = _OBJECTIVE_COUNT + 4  # where a joined row holds the key result's KPI
+
+
+def _kpis_and_dimensions(objective_ids: set[int]) -> tuple[dict[int, Kpi], dict[int, Dimension]]:
+    """The KPIs and dimensions the objectives' key results read, in one query: one key result for each pair of them,
+    with both joined (the two tables share no key to be read together by otherwise)."""
+    kpis: dict[int, Kpi] = {}
+    dimensions: dict[int, Dimension] = {}
+    if not objective_ids:
+        return kpis, dimensions
+    pairs = KeyResult.objects.filter(objective_id__in=objective_ids, kpi__isnull=False).select_related(
+        "kpi", "dimension"
+    )
+    for pair in pairs.order_by("kpi_id", "dimension_id").distinct("kpi_id", "dimension_id").only("kpi", "dimension"):
+        assert pair.kpi is not None
+        kpis[pair.kpi.pk] = pair.kpi
+        if pair.dimension is not None:
+            dimensions[pair.dimension.pk] = pair.dimension
+    return kpis, dimensions
+
+
+def summaries_of(objectives: QuerySet[Objective]) -> list[RowSummary]:
+    """The objectives (in the queryset's order) summarised from plain rows, in at most four queries whatever their
+    number: the objectives joined to their key results, the KPIs and dimensions those read, breached guardrails."""
+    joined = list(objectives.values_list(*_OBJECTIVE_FIELDS, *(f"key_results__{name}" for name in _KEY_RESULT_FIELDS)))
+    kpis, dimensions = _kpis_and_dimensions({row[0] for row in joined if row[_KPI] is not None})
+    found: dict[int, tuple[ObjectiveRow, list[KeyResultRow]]] = {}
+    teams: dict[int, TeamRow] = {}
+    for row in joined:
+        pk, title, team_id, team_name, first, last, username, state, weight, parent, parent_key_result = row[
+            :_OBJECTIVE_COUNT
+        ]
+        if pk not in found:
+            team = teams.setdefault(team_id, TeamRow(team_id, team_name))
+            owner = OwnerRow(first, last, username)
+            found[pk] = (ObjectiveRow(pk, title, team, owner, state, weight, parent, parent_key_result), [])
+        key_result = row[_OBJECTIVE_COUNT:]
+        if key_result[0] is not None:  # an objective without key results comes once, with none
+            kr_pk, objective_id, kr_title, kind, kpi_id, dimension_id, *rest = key_result
+            kpi, dimension = kpis.get(kpi_id or 0), dimensions.get(dimension_id or 0)
+            found[pk][1].append(KeyResultRow(kr_pk, objective_id, kr_title, kind, kpi, dimension, *rest))
+    for _, key_results in found.values():
+        key_results.sort(key=attrgetter("pk"))  # as KeyResult orders them within an objective
+    breached = breached_guardrails(kr for _, key_results in found.values() for kr in key_results)
+    return [summarise(o, key_results, breached.get(o.pk, ())) for o, key_results in found.values()]
+
+
+def objective_rows(*, user: User | AnonymousUser, period: Period, team: Team | None = None) -> list[RowSummary]:
+    """The period's objectives the user can see, by team and title, as plain rows."""
+    return summaries_of(visible_objectives(user=user, period=period, team=team).order_by("team__name", "title", "pk"))
+
+
+def objective_row_for(*, user: User | AnonymousUser, pk: int) -> RowSummary | None:
+    """One objective the user can see, as plain rows; None when it does not exist or lies outside their teams."""
+    summaries = summaries_of(visible_objectives(user=user).filter(pk=pk))
+    return summaries[0] if summaries else None
+
+
+def scorecard_rows(
+    *, user: User | AnonymousUser, period: Period, team: Team | None = None, as_of: date | None = None
+) -> Scorecard:
+    """The scorecard page's scorecard: `scorecard_for`'s, from plain rows."""
+    summaries = objective_rows(user=user, period=period, team=team)
+    return scorecard_from(summaries, user=user, period=period, team=team, as_of=as_of)
