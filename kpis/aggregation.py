@@ -16,22 +16,31 @@ level on 2 March; a level from an earlier period does not carry into the next on
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
+from kpis import formula
 from kpis.models import Aggregation
 
 
 @dataclass(frozen=True)
 class Part:
-    """A partial aggregate: `op` over `source`, a column of the observations read (see `observations_columns`)."""
+    """A partial aggregate: `op` over `source`, a column of the observations read (see `observations_columns`).
+
+    A `flow` accrues day by day (a total, a count of cells), so the rest of a period adds to it at a daily rate; the
+    others (a minimum, a maximum, a level) stand where the days so far left them.
+    """
 
     name: str
     op: str
     source: str
+    flow: bool = False
 
 
-TOTAL = Part("total", "SUM", "value")
-COUNT = Part("n", "SUM", "1")
+TOTAL = Part("total", "SUM", "value", flow=True)
+COUNT = Part("n", "SUM", "1", flow=True)
 LOW = Part("low", "MIN", "value")
 HIGH = Part("high", "MAX", "value")
 LEVEL = Part("level", "SUM", "level_change")
@@ -52,6 +61,14 @@ class Rule:
     def value_sql(self, pooled: dict[str, str]) -> str:
         return self.combine.format(**{part.name: pooled[part.name] for part in self.parts})
 
+    @cached_property
+    def _combined(self) -> formula.Formula:
+        return formula.parse(self.combine.format(**{part.name: part.name for part in self.parts}))
+
+    def value(self, pooled: Mapping[str, float | None]) -> float | None:
+        """The measure's value from its pooled parts, in Python, as `value_sql` computes it in SQL."""
+        return self._combined.evaluate(pooled)
+
 
 RULES: dict[Aggregation, Rule] = {
     Aggregation.SUM: Rule((TOTAL,), "{total}"),
@@ -64,6 +81,19 @@ RULES: dict[Aggregation, Rule] = {
 
 def rule(aggregation: Aggregation | str) -> Rule:
     return RULES[Aggregation(aggregation)]
+
+
+def pooled(groups: Iterable[Mapping[str, float | None]]) -> dict[str, float | None]:
+    """Parts of several groups (days, segments) pooled into the parts of their union, each by its operator."""
+    groups = list(groups)
+    found: dict[str, float | None] = {}
+    for part in PARTS:
+        known = [value for group in groups if (value := group.get(part.name)) is not None]
+        found[part.name] = _POOL[part.op](known) if known else None
+    return found
+
+
+_POOL: dict[str, Callable[[list[float]], float]] = {"SUM": math.fsum, "MIN": min, "MAX": max}
 
 
 def observations_columns(*, alias: str, partition: str, level_changes: bool) -> str:

@@ -19,6 +19,7 @@ from kpis.models import (
     ImportBatch,
     Kpi,
     KpiTarget,
+    Measure,
     MeasureValue,
     Period,
     SegmentMember,
@@ -168,6 +169,89 @@ def _values_to_date(
         for each_member, day, value in cursor.fetchall():
             found.setdefault(each_member, []).append((_as_date(day), value))
     return found
+
+
+# A measure's partial aggregates (kpis.aggregation.PARTS) on each day: measure id -> day -> part name -> value.
+DailyParts = dict[int, dict[dt.date, dict[str, float | None]]]
+
+
+def measure_daily_parts(
+    *,
+    measures: Iterable[Measure],
+    start: dt.date,
+    end: dt.date,
+    dimension: Dimension | None = None,
+    within: tuple[Dimension, str] | None = None,
+) -> dict[str, DailyParts]:
+    """Each measure's parts on each day with data in [start, end): overall (member ""), or for every member of
+    `dimension`, in one query; `within` keeps the cells of one segment (team = Billing) before grouping.
+
+    Parts pool again over days (kpis.aggregation.pooled) into the value the series holds for the days read, which
+    is what a forecast projects day by day and what a breakdown within a segment shows.
+    """
+    measures = list(measures)
+    if not measures:
+        return {}
+    level_changes = any(aggregation.rule(m.aggregation).reads_level_changes for m in measures)
+    observations = aggregation.observations_columns(alias="o", partition="", level_changes=level_changes)
+    ids = [m.pk for m in measures]
+    params: list[Any] = [*ids, start, end]
+    joins, member_column, by_member = "", "''", ""
+    if within is not None:
+        joins += (
+            " JOIN kpis_segmentmember wm ON wm.segment_id = o.segment_id AND wm.dimension_id = %s AND wm.value = %s"
+        )
+        params += [within[0].pk, within[1]]
+    if dimension is not None:
+        joins += " JOIN kpis_segmentmember sm ON sm.segment_id = o.segment_id AND sm.dimension_id = %s"
+        member_column, by_member = "sm.value", "sm.value, "
+        params.append(dimension.pk)
+    sql = f"""
+        SELECT {member_column}, o.measure_id, o.day, {aggregation.rollup_columns("o")}
+        FROM (
+            SELECT o.measure_id, o.segment_id, o.day, {observations}
+            FROM kpis_observation o
+            WHERE o.measure_id IN ({", ".join(["%s"] * len(ids))}) AND o.day >= %s AND o.day < %s
+        ) o{joins}
+        GROUP BY {by_member}o.measure_id, o.day
+    """
+    names = [part.name for part in aggregation.PARTS]
+    found: dict[str, DailyParts] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for member, measure_id, day, *parts in cursor.fetchall():
+            found.setdefault(member, {}).setdefault(measure_id, {})[_as_date(day)] = dict(
+                zip(names, parts, strict=True)
+            )
+    return found
+
+
+def kpi_values_within(
+    *, kpi: Kpi, start: dt.date, end: dt.date, dimension: Dimension, within: tuple[Dimension, str]
+) -> dict[str, float | None]:
+    """The KPI over [start, end) for each member of `dimension` inside one segment (channels within team =
+    Billing), as ratio of sums: the cells of that segment only, pooled per member. The series stores segments of
+    one dimension each, so a breakdown within a segment is read from the observations."""
+    measures = {m.key: m for m in kpi.measures.all()}
+    parsed = formula.parse(kpi.formula, measures)
+    read = {key: measures[key] for key in parsed.measures}
+    by_member = measure_daily_parts(measures=read.values(), start=start, end=end, dimension=dimension, within=within)
+    values: dict[str, float | None] = {}
+    for member, daily in sorted(by_member.items()):
+        pooled = {
+            key: aggregation.rule(m.aggregation).value(aggregation.pooled(daily[m.pk].values()))
+            if m.pk in daily
+            else None
+            for key, m in read.items()
+        }
+        values[member] = parsed.evaluate(pooled)
+    return values
+
+
+def dimensions_within(*, dimension: Dimension, member: str) -> list[Dimension]:
+    """The dimensions that cells of the segment `dimension = member` carry, itself included, in name order."""
+    ids = SegmentMember.objects.filter(segment__members__dimension=dimension, segment__members__value=member)
+    return list(Dimension.objects.filter(pk__in=ids.values("dimension_id")).order_by("name"))
 
 
 def _as_date(value: dt.date | str) -> dt.date:

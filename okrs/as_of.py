@@ -2,7 +2,8 @@
 
 A period's numbers move every day until it ends; a director comparing this week's scorecard with last week's needs
 last week's as it was then. The nightly snapshot records every key result's value, progress, pace and status; the
-KPI lines are recomputed from the observations up to that day, as ratio of sums like every other KPI value.
+KPI lines are recomputed from the observations up to that day, as ratio of sums like every other KPI value, and so
+are the forecasts (a snapshot keeps none): each one made from the days and check-ins up to that day only.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from django.utils import timezone
 from kpis.models import Dimension, Kpi, Period
 from kpis.selectors import kpi_values_to_date, kpi_values_to_date_by_member
 from okrs.models import KeyResult, ProgressSnapshot, Status
+from okrs.services.inputs import Inputs, forecast_inputs_load
 
 if TYPE_CHECKING:
+    from okrs.forecast import Forecast
     from okrs.scorecard.rows import KeyResultRow
 
 LineKey = tuple[int, int | None, str]  # kpi, dimension, member
@@ -48,11 +51,12 @@ def is_past(period: Period, as_of: date, *, today: date | None = None) -> bool:
 
 
 def key_results_as_of(key_results: Sequence[KeyResult] | Sequence[KeyResultRow], day: date) -> None:
-    """Give the key results the value, progress, pace and status of their latest snapshot on or before `day`.
+    """Give the key results the value, progress, pace and status of their latest snapshot on or before `day`, and
+    the forecast the data up to `day` makes.
 
     In place, on the instances or rows the scorecard holds, so that everything summarised from them afterwards
-    (objective roll-ups, counts) says the same. A key result without a snapshot by then had no data yet. Forecasts
-    are not snapshotted: the one shown would be today's, so none is.
+    (objective roll-ups, counts) says the same. A key result without a snapshot by then had no data yet, and no
+    forecast.
     """
     if not key_results:
         return
@@ -67,13 +71,28 @@ def key_results_as_of(key_results: Sequence[KeyResult] | Sequence[KeyResultRow],
             key_result_id__in=[kr.pk for kr in key_results], day=Subquery(latest_day)
         )
     }
+    forecasts = _forecasts_on(list(snapshots), day)
     for kr in key_results:
         snapshot = snapshots.get(kr.pk)
         kr.current_value = None if snapshot is None else snapshot.value
         kr.progress = None if snapshot is None else snapshot.progress
         kr.expected = None if snapshot is None else snapshot.expected
         kr.status = Status.NO_DATA if snapshot is None else snapshot.status
-        kr.forecast = None
+        forecast = forecasts.get(kr.pk)
+        kr.forecast = None if forecast is None else forecast.value
+        kr.forecast_low = None if forecast is None else forecast.low
+        kr.forecast_high = None if forecast is None else forecast.high
+
+
+def _forecasts_on(key_result_ids: list[int], day: date) -> dict[int, Forecast | None]:
+    """Each key result's forecast from the data up to `day`, read for instances with their period (the scorecard
+    page holds plain rows without one): one query for them, then what their forecasts read."""
+    key_results = list(
+        KeyResult.objects.select_related("objective__period", "kpi", "dimension").filter(pk__in=key_result_ids)
+    )
+    inputs = Inputs()
+    forecast_inputs_load(inputs, key_results)
+    return {kr.pk: kr.kind_rules.forecast(kr, inputs, day) for kr in key_results}
 
 
 def kpi_values_as_of(

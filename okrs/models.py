@@ -38,6 +38,8 @@ SYSTEM_COMPUTED_FIELDS = (
     "expected",
     "status",
     "forecast",
+    "forecast_low",
+    "forecast_high",
     "guardrail_breached",
     "computed_at",
     "baseline_frozen_at",
@@ -219,6 +221,8 @@ class KeyResult(models.Model):
     expected = models.FloatField(null=True, blank=True, editable=False, help_text="Progress the pace calls for")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.NO_DATA, editable=False)
     forecast = models.FloatField(null=True, blank=True, editable=False, help_text="The value projected to period end")
+    forecast_low = models.FloatField(null=True, blank=True, editable=False, help_text="The forecast range's low end")
+    forecast_high = models.FloatField(null=True, blank=True, editable=False, help_text="The forecast range's high end")
     guardrail_breached = models.BooleanField(default=False, editable=False)
     computed_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Written by the recompute from the data, not by a person (okrs.services.recompute.COMPUTED_FIELDS less the

@@ -1,4 +1,4 @@
-"""Key-result math: progress, pace, status, forecast and roll-ups.
+"""Key-result math: progress, pace, status and roll-ups (the forecast is okrs.forecast).
 
 Pure: no database. Every function is null-safe: a missing input (no data yet) gives None, never 0 %, so that a key
 result nobody has measured does not look like one that failed. Lower-is-better is handled by the same formula as
@@ -7,7 +7,7 @@ higher-is-better: progress is the share of the way from baseline to target, whic
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -118,25 +118,6 @@ def status(
     if gap <= AT_RISK_GAP or (forecast_percent is not None and forecast_percent >= AT_RISK_FORECAST):
         return Status.AT_RISK
     return Status.OFF_TRACK
-
-
-def linear_forecast(points: Sequence[tuple[float, float]], at: float) -> float | None:
-    """The least-squares line through (x, y) points, read at x = `at`; None with fewer than two distinct x.
-
-    A straight line knows no bounds, but a series that has never gone below zero (a rate, a duration, a count)
-    cannot: the projection stops at zero rather than promise an escalation rate of -1 %.
-    """
-    if len(points) < 2:
-        return None
-    n = len(points)
-    mean_x = sum(x for x, _ in points) / n
-    mean_y = sum(y for _, y in points) / n
-    spread = sum((x - mean_x) ** 2 for x, _ in points)
-    if spread == 0:
-        return None
-    slope = sum((x - mean_x) * (y - mean_y) for x, y in points) / spread
-    projected = mean_y + slope * (at - mean_x)
-    return max(projected, 0.0) if all(y >= 0 for _, y in points) else projected
 
 
 def weighted_mean(items: Iterable[tuple[float | None, float]]) -> float | None:

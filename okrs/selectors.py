@@ -78,6 +78,9 @@ def key_result_rows(*, objective_ids: list[int]) -> QuerySet[KeyResult, Any]:
         "expected",
         "status",
         "weight",
+        "forecast",
+        "forecast_low",
+        "forecast_high",
     )
 
 

@@ -22,26 +22,15 @@ from okrs import kinds
 from okrs.as_of import last_day
 from okrs.models import CheckIn, Guardrail, KeyResult, Objective, Status, Team
 from okrs.scorecard import KpiLine, ObjectiveSummary, Rollup, Scorecard, scorecard_for
-from okrs.scorecard.presentation import line_status_label, line_target, percent
+from okrs.scorecard.presentation import STATUS_LEGEND, line_status_label, line_target, percent, status_word
 from okrs.templatetags.okr_format import (
     comparison_sign,
     kind_short,
     kpi_change,
+    kr_forecast_range,
     kr_target,
     kr_value,
 )
-
-# The words on the page's status badges (templates/partials/status.html).
-STATUS_WORDS = {
-    Status.ON_TRACK: "On track",
-    Status.AT_RISK: "At risk",
-    Status.OFF_TRACK: "Off track",
-    Status.NO_DATA: "No data",
-}
-
-
-def status_word(status: str) -> str:
-    return STATUS_WORDS.get(Status(status), "No data")
 
 
 @dataclass(frozen=True)
@@ -54,6 +43,7 @@ class KpiRow:
     decimals: int
     target_source: str  # "kpi target", "key result", "thresholds"
     actual: str
+    actual_period: str  # "2026-Q4", or "2026-Q4 so far: 63 days" while it runs and its data covers part of it
     target: str
     status: str  # the badge's word
     status_key: str  # green | amber | red | none
@@ -89,6 +79,7 @@ class KeyResultRow:
     baseline: str
     baseline_from: str  # "typed in", "KPI series 2026-Q3"
     forecast: str
+    forecast_range: str  # "11.5 % to 12.4 %", or empty without a range
     progress: str
     expected: str
     status: str
@@ -156,6 +147,10 @@ class ExportDocument:
     def kpi_counts(self) -> dict[str, int]:
         return self.card.kpi_counts
 
+    @property
+    def status_legend(self) -> str:
+        return STATUS_LEGEND
+
     def filename(self, extension: str) -> str:
         """`scorecard-2026-Q4-tier-1.pdf`; a past day is named too, so two downloads never share a name."""
         parts = ["scorecard", self.period.label]
@@ -208,6 +203,7 @@ def _kpi_row(line: KpiLine) -> KpiRow:
         decimals=kpi.decimals,
         target_source=line.target_source or "thresholds",
         actual=kpi_value(line.actual, kpi),
+        actual_period=line.actual_label,
         target=line_target(line),
         status=line_status_label(line),
         status_key=line.status.value if line.status else "none",
@@ -267,6 +263,7 @@ def _key_result_row(
         baseline=kr_value(kr.baseline_value, kr) if baseline_from else "—",
         baseline_from=baseline_from,
         forecast=kr_value(kr.forecast, kr),
+        forecast_range=kr_forecast_range(kr),
         progress=percent(kr.progress),
         expected=percent(kr.expected),
         status=status_word(kr.status),

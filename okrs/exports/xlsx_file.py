@@ -142,6 +142,7 @@ KPI_HEADERS = [
     ("Previous", 12),
     ("Change", 12),
     ("Change is", 11),
+    ("Actual for", 24),
 ]
 
 OKR_HEADERS = [
@@ -156,6 +157,8 @@ OKR_HEADERS = [
     ("Baseline", 12),
     ("Baseline from", 18),
     ("Forecast", 12),
+    ("Forecast low", 12),
+    ("Forecast high", 12),
     ("Progress", 10),
     ("Expected", 10),
     ("Status", 12),
@@ -189,6 +192,7 @@ def _kpi_rows(document: ExportDocument) -> list[list[Value]]:
                 Number(line.previous, unit, decimals),
                 Number(line.change, change_unit, decimals),
                 row.change_is,
+                row.actual_period,
             ]
         )
     return rows
@@ -210,6 +214,8 @@ def _okr_rows(document: ExportDocument) -> list[list[Value]]:
                 None,
                 None,
                 "",
+                None,
+                None,
                 None,
                 Number(summary.progress, "percent", 0),
                 Number(summary.expected, "percent", 0),
@@ -238,6 +244,8 @@ def _okr_rows(document: ExportDocument) -> list[list[Value]]:
                     Number(model.baseline_value, unit, decimals) if kr.baseline_from else None,
                     kr.baseline_from,
                     Number(model.forecast, unit, decimals),
+                    Number(model.forecast_low if kr.forecast_range else None, unit, decimals),
+                    Number(model.forecast_high if kr.forecast_range else None, unit, decimals),
                     Number(model.progress, "percent", 0),
                     Number(model.expected, "percent", 0),
                     Status(kr.status, kr.status_key),

@@ -21,10 +21,13 @@ from django.utils import timezone
 from kpis.formatting import chart_format, formatter
 from kpis.models import Direction, Kpi
 from okrs import progress
+from okrs.forecast import RECENT_DAYS
 
 if TYPE_CHECKING:
+    from okrs.forecast import Forecast
     from okrs.models import KeyResult
     from okrs.services.evaluation import Reading
+    from okrs.services.inputs import Inputs
 
 Formatter = Callable[[float | None], str]
 EN_DASH, MINUS = "\u2013", "\u2212"
@@ -55,6 +58,12 @@ class KeyResultFields(Protocol):
     def band_max(self) -> float | None: ...
     @property
     def effective_direction(self) -> str: ...
+    @property
+    def forecast(self) -> float | None: ...
+    @property
+    def forecast_low(self) -> float | None: ...
+    @property
+    def forecast_high(self) -> float | None: ...
 
 
 def formatter_of(key_result: KeyResultFields) -> Formatter:
@@ -132,8 +141,8 @@ class Kind:
     # A moving target has a pace line: where the value should be on each day to reach the target on time.
     paced: ClassVar[bool] = True
     charted: ClassVar[bool] = True
-    # Whether a trend over the period's values forecasts where it ends (a milestone is done or not).
-    forecasts: ClassVar[bool] = True
+    # How the forecast is made, after "at 31 Dec, ": the basis a reader needs to weigh it.
+    forecast_basis: ClassVar[str] = f"if the pace of the last {RECENT_DAYS} days holds"
     # The check-in form's field for a value ("value" or "done"); None when the KPI gives the value.
     check_in_field: ClassVar[str | None] = None
     # The value of a key result without data: None (no data yet) or a default such as "not done".
@@ -229,6 +238,11 @@ class Kind:
         """The progress the pace calls for on `day` of the period [start, end)."""
         return progress.expected(start, end, day)
 
+    def forecast(self, key_result: KeyResult, inputs: Inputs, day: date) -> Forecast | None:
+        """Where the figure ends the period, from the data up to `day`: the KPI's ratio of sums with the rest of
+        the period at the recent pace (okrs.forecast)."""
+        return inputs.kpi_forecast(key_result, day)
+
     def target_range(self, key_result: KeyResultFields) -> TargetRange | None:
         direction = key_result.effective_direction
         baseline, target = key_result.baseline_value, key_result.target_value
@@ -251,6 +265,13 @@ class Kind:
     def value_text(self, value: float | None, fmt: Formatter) -> str:
         return fmt(value)
 
+    def forecast_range_text(self, key_result: KeyResultFields, fmt: Formatter) -> str:
+        """The range the forecast likely falls in, `11.5 % to 12.4 %`; empty without one (or one value)."""
+        low, high = key_result.forecast_low, key_result.forecast_high
+        if key_result.forecast is None or low is None or high is None or fmt(low) == fmt(high):
+            return ""
+        return f"{fmt(low)} {EN_DASH} {fmt(high)}"
+
     def check_in_text(self, value: float) -> str:
         return f"value {floatformat(value, -2)}"
 
@@ -271,8 +292,14 @@ class Kind:
         return [
             Stat("Current", fmt(key_result.current_value), current_detail),
             *self.target_stats(key_result, fmt, baseline_detail),
-            Stat("Forecast", fmt(key_result.forecast), f"at {last_day.day} {last_day:%b}, on the weekly trend"),
+            Stat("Forecast", fmt(key_result.forecast), self.forecast_detail(key_result, fmt, last_day)),
         ]
+
+    def forecast_detail(self, key_result: KeyResult, fmt: Formatter, last_day: date) -> str:
+        """`likely 11.5 % to 12.4 %; at 31 Dec, if the pace of the last 28 days holds`."""
+        spread = self.forecast_range_text(key_result, fmt)
+        likely = f"likely {spread}; " if spread else ""
+        return f"{likely}at {last_day.day} {last_day:%b}, {self.forecast_basis}"
 
     def target_stats(self, key_result: KeyResult, fmt: Formatter, baseline_detail: str) -> list[Stat]:
         return [

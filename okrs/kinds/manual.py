@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 
 from django.db.models import CheckConstraint, Q
@@ -10,7 +11,9 @@ from okrs.kinds.base import Kind
 from okrs.kinds.from_to import baseline_and_target_errors
 
 if TYPE_CHECKING:
+    from okrs.forecast import Forecast
     from okrs.models import KeyResult
+    from okrs.services.inputs import Inputs
 
 
 class Manual(Kind):
@@ -22,6 +25,7 @@ class Manual(Kind):
     reads_kpi = False
     form_fields = ("direction", "baseline_value", "target_value")
     check_in_field = "value"
+    forecast_basis = "along the line through its check-ins"
 
     def errors(self, key_result: KeyResult) -> dict[str, str]:
         return baseline_and_target_errors(key_result, series_allowed=False)
@@ -34,3 +38,7 @@ class Manual(Kind):
 
     def check_in_errors(self, key_result: KeyResult, value: float | None) -> dict[str, str]:
         return {"value": "A manual key result's check-in gives the new number."} if value is None else {}
+
+    def forecast(self, key_result: KeyResult, inputs: Inputs, day: date) -> Forecast | None:
+        """A typed number has no days to pool: the line through its check-ins, read at the period's end."""
+        return inputs.check_in_trend(key_result, day)

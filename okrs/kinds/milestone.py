@@ -9,8 +9,10 @@ from okrs import progress
 from okrs.kinds.base import Formatter, KeyResultFields, Kind, ReferenceLine, Stat, TargetRange
 
 if TYPE_CHECKING:
+    from okrs.forecast import Forecast
     from okrs.models import KeyResult
     from okrs.services.evaluation import Reading
+    from okrs.services.inputs import Inputs
 
 
 class Milestone(Kind):
@@ -22,7 +24,6 @@ class Milestone(Kind):
     reads_kpi = False
     paced = False
     charted = False
-    forecasts = False
     check_in_field = "done"
     value_when_missing = 0.0  # not done until a check-in says so
     has_baseline = False
@@ -35,6 +36,10 @@ class Milestone(Kind):
 
     def expected(self, key_result: KeyResult, start: date, end: date, day: date) -> float:
         return 100.0 if day >= end - timedelta(days=1) else 0.0
+
+    def forecast(self, key_result: KeyResult, inputs: Inputs, day: date) -> Forecast | None:
+        """Done or not: nothing to project."""
+        return None
 
     def target_range(self, key_result: KeyResultFields) -> TargetRange | None:
         return None

@@ -3,7 +3,28 @@
 from __future__ import annotations
 
 from kpis.formatting import range_text
+from okrs.models import Status
 from okrs.scorecard.selector import KpiLine
+
+# The words on the status badges (templates/partials/status.html), of key results and objectives.
+STATUS_WORDS = {
+    Status.ON_TRACK: "On track",
+    Status.AT_RISK: "At risk",
+    Status.OFF_TRACK: "Off track",
+    Status.NO_DATA: "No data",
+}
+
+# What the two kinds of KPI line status mean, for a legend under the KPI table (page and exports alike).
+STATUS_LEGEND = (
+    "A KPI whose target comes from a key result takes that key result's status: on track, at risk or off track "
+    "for the pace towards its target, forecast included, as in the objectives' table. Against a KPI target or "
+    "the KPI's thresholds, the value so far is green when it meets them, amber when it misses by no more than "
+    "the tolerance, red beyond."
+)
+
+
+def status_word(status: str) -> str:
+    return STATUS_WORDS.get(Status(status), "No data")
 
 
 def line_target(line: KpiLine) -> str:
@@ -12,7 +33,10 @@ def line_target(line: KpiLine) -> str:
 
 
 def line_status_label(line: KpiLine) -> str:
-    """The word on a scorecard line's badge; says why there is no status when there is none."""
+    """The word on a scorecard line's badge: the key result's when the line follows one; says why there is no
+    status when there is none."""
+    if line.key_result_status:
+        return status_word(line.key_result_status)
     if line.status is not None:
         return line.status.capitalize()
     if line.actual is None:

@@ -91,6 +91,8 @@ class KeyResultRow:
     expected: float | None
     status: str
     forecast: float | None
+    forecast_low: float | None
+    forecast_high: float | None
     guardrail_breached: bool
 
     @property
@@ -143,6 +145,8 @@ _KEY_RESULT_FIELDS = (
     "expected",
     "status",
     "forecast",
+    "forecast_low",
+    "forecast_high",
     "guardrail_breached",
 )
 _OBJECTIVE_COUNT = len(_OBJECTIVE_FIELDS)

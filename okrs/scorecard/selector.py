@@ -16,9 +16,11 @@ from typing import Generic, Protocol, TypeVar
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q
+from django.utils import timezone
 
 from kpis import charts, periods
 from kpis.models import Dimension, Direction, Kpi, KpiTarget, Period, SeriesValue
+from kpis.selectors import kpi_last_days
 from kpis.status import Rag, Range, target_range, target_status, threshold_status
 from okrs import kinds, progress
 from okrs.as_of import effective_as_of, is_past, key_results_as_of, kpi_values_as_of
@@ -292,6 +294,10 @@ class KpiLine:
     previous: float | None
     trend_labels: list[str]
     trend: list[float | None]
+    # The status of the key result whose target the line shows (on_track, …): the line's status follows it.
+    key_result_status: str = ""
+    # The period of `actual`, marked while it runs and its data covers part of it: `2026-12 so far: 1 day`.
+    actual_label: str = ""
 
     @property
     def segment_label(self) -> str:
@@ -372,21 +378,29 @@ class _Target:
     direction: str
     tolerance: float
     source: str
+    key_result_status: str = ""
+
+
+# A key result's status as the colour of a KPI line that follows it.
+RAG_OF_STATUS = {Status.ON_TRACK: Rag.GREEN, Status.AT_RISK: Rag.AMBER, Status.OFF_TRACK: Rag.RED}
 
 
 def _key_result_target(key_result: KeyResultFigures) -> _Target | None:
-    """What a key result asks of its KPI by the period's end, as a target the red/amber/green status reads.
+    """What a key result asks of its KPI by the period's end, with the key result's status.
 
-    Amber spans the way from the baseline to the target: a KPI at or past its baseline but short of the target is
-    amber, one worse than its baseline is red. The kind says which range that is (okrs.kinds).
+    The line takes the key result's status rather than comparing the value so far with the target: the same page
+    showing Tier 2's escalations "Amber" (between baseline and target today) and "Off track" (behind the pace to
+    reach the target, forecast included) would say two things about one number. The kind says the range shown
+    (okrs.kinds).
     """
     asked = kinds.kind_of(key_result).target_range(key_result)
     if asked is None:
         return None
+    status = Status(key_result.status).value
     if asked.value is None:
-        return _Target(None, asked.low, asked.high, asked.direction, asked.tolerance, "key result")
+        return _Target(None, asked.low, asked.high, asked.direction, asked.tolerance, "key result", status)
     met = target_range(direction=asked.direction, value=asked.value, band=Range())
-    return _Target(asked.value, met.low, met.high, asked.direction, asked.tolerance, "key result")
+    return _Target(asked.value, met.low, met.high, asked.direction, asked.tolerance, "key result", status)
 
 
 def _kpi_target(target: KpiTarget) -> _Target:
@@ -486,14 +500,26 @@ def scorecard_from(
     if past:
         to_date = kpi_values_as_of(key_result_keys, kpis, dimensions, period=period, day=day)
         values.update({(key, spans[-1].start): value for key, value in to_date.items()})
+    # A past day's scorecard shows the period as it ran then; today's, as it stands (ended or not).
+    covered = _covered(period, kpis, day, today=day if past else timezone.localdate())
     lines = [
-        _line(key, kpis[key[0]], dimensions.get(key[1] or 0), targets.get(key), spans, values)
+        _line(key, kpis[key[0]], dimensions.get(key[1] or 0), targets.get(key), spans, values, covered.get(key[0], ""))
         for key in key_result_keys
     ]
     lines.sort(key=lambda line: (line.kpi.category, line.kpi.name, line.dimension is not None, line.member))
     return Scorecard(
         period=period, team=team, kpi_lines=lines, objectives=list(summaries), rollup=rollup(summaries), as_of=day
     )
+
+
+def _covered(period: Period, kpis: dict[int, Kpi], day: date, *, today: date) -> dict[int, str]:
+    """Each KPI's label for the scorecard's period as of `day`: marked with the days its data covers by then while
+    the period runs on `today` (kpis.periods.so_far), in one query."""
+    last_days = kpi_last_days(kpi_ids=kpis)
+    return {
+        kpi_id: periods.so_far(period.label, period.start, period.end, min(last, day), today)
+        for kpi_id, last in last_days.items()
+    }
 
 
 def _line(
@@ -503,10 +529,14 @@ def _line(
     target: _Target | None,
     spans: Sequence[periods.Span],
     values: dict[tuple[LineKey, date], float | None],
+    actual_label: str = "",
 ) -> KpiLine:
     trend = [values.get((key, span.start)) for span in spans]
     actual = trend[-1]
-    if target is not None:
+    status: Rag | None
+    if target is not None and target.key_result_status:
+        status = RAG_OF_STATUS.get(Status(target.key_result_status))
+    elif target is not None:
         band = Range(target.low, target.high) if target.value is None else Range()
         status = target_status(
             actual, direction=target.direction, value=target.value, band=band, tolerance=target.tolerance
@@ -527,4 +557,6 @@ def _line(
         previous=trend[-2],
         trend_labels=[span.label for span in spans],
         trend=trend,
+        key_result_status="" if target is None else target.key_result_status,
+        actual_label=actual_label or spans[-1].label,
     )

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from okrs import progress
+from okrs.forecast import Forecast
 from okrs.models import KeyResult
 from okrs.progress import Status
 from okrs.services.inputs import Inputs
@@ -25,6 +26,8 @@ class Reading:
     expected: float
     status: Status
     forecast: float | None = None
+    forecast_low: float | None = None
+    forecast_high: float | None = None
 
 
 def baseline_and_target_resolve(key_result: KeyResult, inputs: Inputs) -> None:
@@ -72,24 +75,9 @@ def current_value(key_result: KeyResult, inputs: Inputs) -> float | None:
     return check_ins[-1][1]
 
 
-def forecast_value(key_result: KeyResult, inputs: Inputs) -> float | None:
-    """The value a linear trend over the weekly KPI values (or the check-ins) reaches at the period's end."""
-    period = key_result.objective.period
-    if not key_result.kind_rules.forecasts:
-        return None
-    if key_result.kpi_id is not None:
-        weeks = inputs.weeks.get((key_result.kpi_id, key_result.dimension_id, key_result.member), [])
-        # A week is placed at its middle day, so a partial last week does not pull the line.
-        points = [
-            ((start - period.start).days + 3.5, value) for start, value in weeks if period.start <= start < period.end
-        ]
-    else:
-        points = [
-            (float((day - period.start).days), value)
-            for day, value in inputs.check_ins.get(key_result.pk, [])
-            if period.start <= day < period.end
-        ]
-    return progress.linear_forecast(points, at=float((period.end - period.start).days))
+def forecast_value(key_result: KeyResult, inputs: Inputs, day: date) -> Forecast | None:
+    """Where the key result's figure ends its period, from the data up to `day`, as its kind projects it."""
+    return key_result.kind_rules.forecast(key_result, inputs, day)
 
 
 def progress_of(key_result: KeyResult, value: float | None) -> progress.Progress | None:
@@ -103,12 +91,12 @@ def expected_on(key_result: KeyResult, day: date) -> float:
 
 
 def evaluate(
-    key_result: KeyResult, *, value: float | None, day: date, forecast: float | None, guardrail_breached: bool
+    key_result: KeyResult, *, value: float | None, day: date, forecast: Forecast | None, guardrail_breached: bool
 ) -> Reading:
     """Progress, pace and status of the key result with `value` as its current value on `day`."""
     measured = progress_of(key_result, value)
     expected = expected_on(key_result, day)
-    forecast_progress = progress_of(key_result, forecast) if forecast is not None else None
+    forecast_progress = progress_of(key_result, forecast.value) if forecast is not None else None
     status = progress.status(
         measured.percent if measured else None,
         expected,
@@ -123,5 +111,7 @@ def evaluate(
         over_achievement=measured.over_achievement if measured else None,
         expected=expected,
         status=status,
-        forecast=forecast,
+        forecast=None if forecast is None else forecast.value,
+        forecast_low=None if forecast is None else forecast.low,
+        forecast_high=None if forecast is None else forecast.high,
     )

@@ -1,25 +1,27 @@
 """What a batch of key results reads, fetched in a fixed number of queries however many key results there are.
 
 The KPI side stores each KPI's ratio-of-sums value per period and segment (SeriesValue); a recompute needs, per key
-result, the value over its objective's period, over its baseline period, the weekly values inside its period (for
-the forecast), its guardrail KPIs' values and, for manual key results, its check-ins.
+result, the value over its objective's period, over its baseline period, its measures' daily parts inside its
+period (for the forecast), its guardrail KPIs' values and, for manual key results, its check-ins.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from kpis import periods
-from kpis.models import Period, SeriesValue
+from kpis import aggregation, formula, periods
+from kpis.models import Dimension, Kpi, Measure, Period, SeriesValue
+from kpis.selectors import DailyParts, measure_daily_parts
 from kpis.services.calendar import periods_for
+from okrs import forecast
 from okrs.calendar import fiscal_start
 from okrs.models import CheckIn, Guardrail, KeyResult
 
 SeriesKey = tuple[int, int, int | None, str]  # kpi, period, dimension, member
-SegmentKey = tuple[int, int | None, str]  # kpi, dimension, member
+DaysKey = tuple[int, int | None, str]  # period, dimension, member
 
 
 def reads_series_baseline(key_result: KeyResult) -> bool:
@@ -29,13 +31,75 @@ def reads_series_baseline(key_result: KeyResult) -> bool:
 @dataclass
 class Inputs:
     series: dict[SeriesKey, float | None] = field(default_factory=dict)
-    weeks: dict[SegmentKey, list[tuple[date, float]]] = field(default_factory=lambda: defaultdict(list))
+    days: dict[DaysKey, DailyParts] = field(default_factory=dict)
+    measures: dict[int, list[Measure]] = field(default_factory=dict)  # by KPI
     check_ins: dict[int, list[tuple[date, float]]] = field(default_factory=lambda: defaultdict(list))
     baseline_periods: dict[int, Period] = field(default_factory=dict)
     guardrails: dict[int, list[Guardrail]] = field(default_factory=lambda: defaultdict(list))
 
     def value(self, kpi_id: int, period_id: int, dimension_id: int | None, member: str) -> float | None:
         return self.series.get((kpi_id, period_id, dimension_id, member if dimension_id else ""))
+
+    def kpi_forecast(self, key_result: KeyResult, day: date) -> forecast.Forecast | None:
+        """The key result's KPI over its segment at its period's end, projected from the days up to `day`."""
+        assert key_result.kpi is not None
+        period = key_result.objective.period
+        daily = self.days.get(
+            (period.pk, key_result.dimension_id, key_result.member if key_result.dimension_id else "")
+        )
+        return _kpi_forecast(key_result.kpi, self.measures.get(key_result.kpi.pk, []), daily or {}, period, day)
+
+    def check_in_trend(self, key_result: KeyResult, day: date) -> forecast.Forecast | None:
+        """The line through the key result's check-ins in its period up to `day`, read at the period's end."""
+        period = key_result.objective.period
+        points = [
+            (float((each - period.start).days), value)
+            for each, value in self.check_ins.get(key_result.pk, [])
+            if period.start <= each < period.end and each <= day
+        ]
+        return forecast.trend(points, at=float((period.end - period.start).days))
+
+
+def _kpi_forecast(
+    kpi: Kpi, measures: Sequence[Measure], daily: DailyParts, period: Period, day: date
+) -> forecast.Forecast | None:
+    """Each measure's flows (okrs.forecast) day by day from the period's start to its last day with data (by
+    `day`); what does not flow (a minimum, a maximum, a level) stays as the days so far left it."""
+    known = [each for m in measures for each in daily.get(m.pk, {}) if period.start <= each <= day]
+    if not known:
+        return None
+    by_key = {measure.key: measure for measure in measures}
+    parsed = formula.parse(kpi.formula, by_key)
+    read = [(key, by_key[key], aggregation.rule(by_key[key].aggregation)) for key in parsed.measures]
+    last = max(known)
+    days: list[dict[str, float]] = [{} for _ in range((last - period.start).days + 1)]
+    held: dict[str, Mapping[str, float | None]] = {}
+    for key, measure, rule in read:
+        cells = {each: parts for each, parts in daily.get(measure.pk, {}).items() if period.start <= each <= last}
+        held[key] = aggregation.pooled(cells.values()) if cells else {}
+        for each, parts in cells.items():
+            for part in rule.parts:
+                amount = parts[part.name]
+                if part.flow and amount is not None:
+                    days[(each - period.start).days][f"{key}:{part.name}"] = amount
+
+    def value(totals: Mapping[str, float]) -> float | None:
+        # A measure without a cell in the days read has no value, as in the series.
+        return parsed.evaluate(
+            {
+                key: rule.value(
+                    {
+                        p.name: totals.get(f"{key}:{p.name}", 0.0) if p.flow else held[key].get(p.name)
+                        for p in rule.parts
+                    }
+                )
+                if held[key]
+                else None
+                for key, _, rule in read
+            }
+        )
+
+    return forecast.ratio_of_sums(days, (period.end - last).days - 1, value)
 
 
 def _baseline_periods(key_results: Sequence[KeyResult]) -> dict[int, Period]:
@@ -71,23 +135,38 @@ def inputs_load(key_results: Sequence[KeyResult]) -> Inputs:
             "kpi_id", "period_id", "dimension_id", "member", "value"
         ):
             inputs.series[(kpi_id, period_id, dimension_id, member)] = value
-    with_kpi = [kr for kr in key_results if kr.kpi_id is not None]
-    if with_kpi:
-        weeks = SeriesValue.objects.filter(
-            kpi_id__in=kpi_ids,
-            period__grain=periods.Grain.WEEK,
-            period__start__gte=min(kr.objective.period.start for kr in with_kpi),
-            period__start__lt=max(kr.objective.period.end for kr in with_kpi),
-        ).order_by("period__start")
-        for kpi_id, dimension_id, member, start, value in weeks.values_list(
-            "kpi_id", "dimension_id", "member", "period__start", "value"
-        ):
-            if value is not None:
-                inputs.weeks[(kpi_id, dimension_id, member)].append((start, value))
+    forecast_inputs_load(inputs, key_results)
+    return inputs
+
+
+def forecast_inputs_load(inputs: Inputs, key_results: Sequence[KeyResult]) -> None:
+    """What the key results' forecasts read, into `inputs`: their measures' daily parts over their periods (one
+    query per period and dimension, every member at once) and the manual ones' check-ins."""
+    saved = [kr for kr in key_results if kr.pk is not None]
+    with_kpi = [kr for kr in key_results if kr.kpi is not None]
+    inputs.measures = {kr.kpi.pk: [] for kr in with_kpi if kr.kpi is not None}
+    for kpi_id, measure in _kpi_measures(set(inputs.measures)):
+        inputs.measures[kpi_id].append(measure)
+    reads: dict[tuple[int, int | None], tuple[Period, Dimension | None, dict[int, Measure]]] = {}
+    for kr in with_kpi:
+        assert kr.kpi is not None
+        period = kr.objective.period
+        _, _, measures = reads.setdefault((period.pk, kr.dimension_id), (period, kr.dimension, {}))
+        measures.update((m.pk, m) for m in inputs.measures[kr.kpi.pk])
+    for (period_id, dimension_id), (period, dimension, measures) in reads.items():
+        by_member = measure_daily_parts(
+            measures=measures.values(), start=period.start, end=period.end, dimension=dimension
+        )
+        for member, daily in by_member.items():
+            inputs.days[(period_id, dimension_id, member)] = daily
     manual = [kr.pk for kr in saved if kr.kpi_id is None]
     if manual:
         check_ins = CheckIn.objects.filter(key_result_id__in=manual).order_by("day", "created_at", "id")
         for key_result_id, day, value in check_ins.values_list("key_result_id", "day", "value"):
             if value is not None:
                 inputs.check_ins[key_result_id].append((day, value))
-    return inputs
+
+
+def _kpi_measures(kpi_ids: set[int]) -> list[tuple[int, Measure]]:
+    through = Kpi.measures.through.objects.filter(kpi_id__in=kpi_ids).select_related("measure")
+    return [(row.kpi_id, row.measure) for row in through.order_by("kpi_id", "measure__key")]

@@ -32,11 +32,12 @@ def key_result_preview(*, key_result: KeyResult, today: date | None = None) -> P
     target; only calendar Period rows may be created, as everywhere periods are needed."""
     inputs = inputs_load([key_result])
     evaluation.baseline_and_target_resolve(key_result, inputs)
+    day = today or timezone.localdate()
     reading = evaluation.evaluate(
         key_result,
         value=evaluation.current_value(key_result, inputs),
-        day=today or timezone.localdate(),
-        forecast=evaluation.forecast_value(key_result, inputs),
+        day=day,
+        forecast=evaluation.forecast_value(key_result, inputs, day),
         guardrail_breached=False,
     )
     return Preview(

@@ -84,7 +84,7 @@ def _compute(
             key_result,
             value=evaluation.current_value(key_result, inputs),
             day=today,
-            forecast=evaluation.forecast_value(key_result, inputs),
+            forecast=evaluation.forecast_value(key_result, inputs, today),
             guardrail_breached=breached,
         )
         key_result.current_value = reading.value
@@ -93,6 +93,8 @@ def _compute(
         key_result.expected = reading.expected
         key_result.status = reading.status.value
         key_result.forecast = reading.forecast
+        key_result.forecast_low = reading.forecast_low
+        key_result.forecast_high = reading.forecast_high
         key_result.guardrail_breached = breached
         key_result.computed_at = now
     _fields_save(key_results, COMPUTED_FIELDS)

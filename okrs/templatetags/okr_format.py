@@ -47,6 +47,12 @@ def kr_target(key_result: kinds.KeyResultFields) -> str:
 
 
 @register.filter
+def kr_forecast_range(key_result: kinds.KeyResultFields) -> str:
+    """The forecast's likely range, `11.5 % to 12.4 %`; empty without one."""
+    return kinds.kind_of(key_result).forecast_range_text(key_result, kinds.formatter_of(key_result))
+
+
+@register.filter
 def kind_short(key_result: kinds.KeyResultFields) -> str:
     kind = kinds.get(key_result.kind)
     return kind.short if kind else key_result.kind

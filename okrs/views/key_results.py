@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kpis import charts, periods
 from kpis.formatting import decimals_text
 from kpis.models import Dimension, Period, SeriesValue
-from kpis.selectors import kpi_series_values
+from kpis.selectors import dimensions_within, kpi_series_values, kpi_values_within
 from okrs import kinds, progress
 from okrs.calendar import fiscal_start
 from okrs.forms_planning import CheckInForm, InitiativeForm, InitiativeStatusForm, errors_onto
@@ -105,6 +105,10 @@ def _series_chart(key_result: KeyResult, check_ins: list[CheckIn]) -> charts.Cha
         lines.append(
             charts.Line(f"Forecast {fmt(key_result.forecast)}", [known[-1], (last, key_result.forecast)], "forecast")
         )
+        spread = kind.forecast_range_text(key_result, fmt)
+        if spread:
+            ends = [(last, key_result.forecast_low), (last, key_result.forecast_high)]
+            lines.append(charts.Line(f"Likely {spread}", ends, "forecast-range", dots=False))
     return charts.line_chart(lines, [week.label for week in weeks], value_format=kinds.chart_format_of(key_result))
 
 
@@ -126,17 +130,28 @@ class SegmentGroup:
 
 
 def _segment_breakdown(key_result: KeyResult) -> list[SegmentGroup]:
-    """The KPI for each member of every dimension over the objective's period, against the baseline period."""
+    """The KPI for each member of every dimension over the objective's period, against the baseline period; for a
+    key result on a segment (team = Billing), only within that segment: Billing's channels, not every team's."""
     if key_result.kpi is None:
         return []
     period = key_result.objective.period
     baseline_period = key_result.baseline_read_from
-    period_ids = [period.pk] + ([baseline_period.pk] if baseline_period else [])
-    rows = SeriesValue.objects.filter(kpi=key_result.kpi, period_id__in=period_ids, dimension__isnull=False)
+    read = [period] + ([baseline_period] if baseline_period else [])
     values: dict[Dimension, dict[str, dict[int, float | None]]] = {}
-    for row in rows.select_related("dimension").order_by("dimension__name", "member"):
-        assert row.dimension is not None
-        values.setdefault(row.dimension, {}).setdefault(row.member, {})[row.period_id] = row.value
+    if key_result.dimension is None:
+        rows = SeriesValue.objects.filter(kpi=key_result.kpi, period__in=read, dimension__isnull=False)
+        for row in rows.select_related("dimension").order_by("dimension__name", "member"):
+            assert row.dimension is not None
+            values.setdefault(row.dimension, {}).setdefault(row.member, {})[row.period_id] = row.value
+    else:
+        within = (key_result.dimension, key_result.member)
+        for dimension in dimensions_within(dimension=key_result.dimension, member=key_result.member):
+            for each in read:
+                found = kpi_values_within(
+                    kpi=key_result.kpi, start=each.start, end=each.end, dimension=dimension, within=within
+                )
+                for member, value in found.items():
+                    values.setdefault(dimension, {}).setdefault(member, {})[each.pk] = value
     fmt = kinds.formatter_of(key_result)
     lower = key_result.effective_direction == "lower"
     groups = []

@@ -57,6 +57,9 @@ class PlannedKeyResult:
     expected: float | None
     status: str
     weight: float
+    forecast: float | None
+    forecast_low: float | None
+    forecast_high: float | None
 
     @property
     def effective_direction(self) -> str:

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from okrs.calendar import chosen_period, neighbours
 from okrs.exports.formats import FORMATS
 from okrs.forms import ScorecardFilterForm
+from okrs.scorecard.presentation import STATUS_LEGEND
 from okrs.scorecard.rows import objective_row_for, scorecard_rows
 from okrs.scorecard.selector import TREND_PERIODS, Scorecard, periods_with_objectives
 from okrs.views.dashboard import INLINE_KEY_RESULTS_UP_TO
@@ -50,6 +51,7 @@ def scorecard(request: HttpRequest) -> HttpResponse:
         "query": request.GET.urlencode(),
         "compact": len(card.objectives) > INLINE_KEY_RESULTS_UP_TO,
         "downloads": _downloads(request.GET.urlencode()),
+        "status_legend": STATUS_LEGEND,
     }
     return render(request, "okrs/scorecard.html", context)
 

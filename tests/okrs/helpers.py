@@ -6,10 +6,15 @@ import csv
 from datetime import date
 from pathlib import Path
 
+from django.contrib.auth.models import User
+
 from kpis.models import ImportBatch
+from kpis.services.demo import demo_data_load
 from kpis.services.imports import import_batch_create, import_batch_process
 from kpis.services.library import kpi_library_load
 from kpis.services.series import SeriesChange, series_recompute_for_batch
+from okrs.services.demo import demo_okrs_load
+from tests.okrs.factories import MembershipFactory
 
 COLUMNS = [
     "date",
@@ -51,3 +56,11 @@ def measurements_import(tmp_path: Path, rows: list[dict[str, object]], name: str
     )
     assert batch.status == ImportBatch.Status.SUCCEEDED, batch.errors
     return series_recompute_for_batch(batch=batch)
+
+
+def demo_load(*, lead: User, today: date) -> None:
+    """The demo measurements and OKRs as of `today`, with `lead` in every demo team."""
+    kpi_library_load()
+    demo_data_load(today=today)
+    for objective in demo_okrs_load(today=today):
+        MembershipFactory(user=lead, team=objective.team)

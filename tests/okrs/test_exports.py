@@ -20,13 +20,11 @@ from pypdf import PdfReader
 
 from kpis.csv_safety import spreadsheet_safe
 from kpis.models import KpiTarget
-from kpis.services.demo import demo_data_load
-from kpis.services.library import kpi_library_load
 from okrs.exports import csv_file, pdf_file
 from okrs.models import CheckIn, Guardrail, KeyResult, Objective, ProgressSnapshot, Status
-from okrs.services.demo import demo_okrs_load
 from tests.factories import DimensionFactory, KpiFactory, MeasureFactory
 from tests.okrs.factories import KeyResultFactory, MembershipFactory, ObjectiveFactory, TeamFactory, quarter, series
+from tests.okrs.helpers import demo_load
 
 pytestmark = pytest.mark.django_db
 
@@ -82,15 +80,18 @@ def _scorecard(
 
 
 def _page_cells(client: Client, **query: str) -> dict[str, list[str]]:
-    """What the scorecard page shows: KPI actuals, key results' current → target, progress figures, status words."""
+    """What the scorecard page shows: KPI actuals, key results' current → target and forecast, progress figures,
+    status words."""
     page = client.get(reverse("scorecard"), query).content.decode()
 
     def cells(pattern: str) -> list[str]:
         return [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", c)).split()) for c in re.findall(pattern, page, re.S)]
 
     return {
-        "actual": cells(r'<td class="num actual"[^>]*>(.*?)</td>'),
-        "kr_values": cells(r'<td class="num kr-values-cell">(.*?)</td>'),
+        "actual": cells(r'<td class="num actual"[^>]*>(.*?)(?:<span class="actual-period|</td>)'),
+        "actual_period": cells(r'<span class="actual-period muted small">(.*?)</span>'),
+        "kr_values": cells(r'<td class="num kr-values-cell">(.*?)(?:<span class="kr-forecast|</td>)'),
+        "forecasts": cells(r'<span class="kr-forecast muted small">(.*?</span>)</span>'),
         "progress": cells(r'<span class="progress-figure small">(.*?)</span>'),
         "status": cells(r'<span class="badge [a-z]+">(.*?)</span>'),
     }
@@ -109,7 +110,15 @@ def _csv_as_page(rows: list[dict[str, str]]) -> dict[str, list[str]]:
     okrs = [r for r in rows if r["section"] != "kpi"]
     return {
         "actual": [r["actual"] for r in rows if r["section"] == "kpi"],
+        "actual_period": [
+            r["actual_period"] for r in rows if r["section"] == "kpi" and " so far: " in r["actual_period"]
+        ],
         "kr_values": [f"{r['actual']} → {r['target']}" for r in okrs if r["section"] == "key_result"],
+        "forecasts": [
+            f"forecast {r['forecast']}" + (f" (likely {r['forecast_range']})" if r["forecast_range"] else "")
+            for r in okrs
+            if r["section"] == "key_result" and r["forecast"] != "—"
+        ],
         "progress": [r["progress"] for r in okrs],
         "status": [r["status"] for r in rows],
     }
@@ -132,7 +141,7 @@ def test_the_csv_has_the_page_numbers_and_the_raw_ones_with_baseline_forecast_gu
         "10",
     )
     assert (line["status"], line["change"], line["change_raw"], line["change_is"]) == (
-        "Amber",
+        "On track",  # the key result's status, which the line follows
         "\u22121.0 pts",
         "-1",
         "better",
@@ -161,12 +170,12 @@ def test_the_xlsx_has_a_kpi_and_an_okr_sheet_of_real_numbers_formatted_by_unit(s
     assert [c.value for c in kpis[5]][:5] == ["KPI", "Segment", "Unit", "Actual", "Target"]
     assert kpis.freeze_panes == "B6"
     assert okrs.freeze_panes == "B6"
-    assert kpis.auto_filter.ref == "A5:M7"
+    assert kpis.auto_filter.ref == "A5:N7"
     assert kpis.column_dimensions["A"].width == 34
     segment = next(row for row in kpis.iter_rows(min_row=6) if row[1].value == "Team: Tier 1")
     actual, status, change = segment[3], segment[8], segment[11]
     assert (actual.value, actual.number_format, actual.data_type) == (pytest.approx(0.11), "0.0%", "n")
-    assert (status.value, status.fill.fgColor.rgb) == ("Amber", "00FCEBC7")
+    assert (status.value, status.fill.fgColor.rgb) == ("On track", "00D8F0E0")
     assert (change.value, change.number_format) == (-1, "#,##0.0")  # points, not a fraction
     header = [c.value for c in okrs[5]]
     kr_row = next(row for row in okrs.iter_rows(min_row=6) if row[2].value == "Escalations down to 10 %")
@@ -245,7 +254,8 @@ def test_the_pdf_is_a4_landscape_with_header_page_numbers_tables_and_a_page_per_
     assert "Escalation rate" in pages[0]
     assert "11.0 %" in pages[0]
     assert "≤ 11.5 %" in pages[0]
-    assert "Amber" in pages[0]
+    assert "On track" in pages[0]
+    assert "takes that key result's status" in " ".join(pages[0].split())
     assert "\u22121.0 pts" in pages[0]
     assert "Cut escalations" in pages[1]
     assert "On track" in pages[1]
@@ -374,7 +384,7 @@ def test_a_past_day_reads_the_snapshots_and_every_export_and_the_page_agree(sign
     assert "Old news" in text
     okrs = load_workbook(io.BytesIO(signed_in.get("/scorecard.xlsx", query).content))["OKRs"]
     assert okrs["A3"].value == "As of 1 Feb 2026"
-    assert [r[11].value for r in okrs.iter_rows(min_row=6)] == [pytest.approx(0.1), pytest.approx(0.2), 0]
+    assert [r[13].value for r in okrs.iter_rows(min_row=6)] == [pytest.approx(0.1), pytest.approx(0.2), 0]
     deck = Presentation(io.BytesIO(signed_in.get("/scorecard.pptx", query).content))
     table = next(s for s in deck.slides[2].shapes if s.has_table).table
     assert [c.text for c in table.rows[1].cells] == [
@@ -388,10 +398,7 @@ def test_a_past_day_reads_the_snapshots_and_every_export_and_the_page_agree(sign
 
 @pytest.fixture
 def demo(lead: User) -> None:
-    kpi_library_load()
-    demo_data_load(today=DEMO_TODAY)
-    for objective in demo_okrs_load(today=DEMO_TODAY):
-        MembershipFactory(user=lead, team=objective.team)
+    demo_load(lead=lead, today=DEMO_TODAY)
 
 
 @pytest.mark.usefixtures("demo")
@@ -405,7 +412,7 @@ def test_on_the_demo_data_every_format_says_what_the_page_says(signed_in: Client
 
     okrs = load_workbook(io.BytesIO(signed_in.get("/scorecard.xlsx", query).content))["OKRs"]
     okr_statuses = [r["status"] for r in rows if r["section"] != "kpi"]
-    assert [r[13].value for r in okrs.iter_rows(min_row=6)] == okr_statuses == page["status"][-12:]
+    assert [r[15].value for r in okrs.iter_rows(min_row=6)] == okr_statuses == page["status"][-12:]
     text = "".join(
         p.extract_text() for p in PdfReader(io.BytesIO(signed_in.get("/scorecard.pdf", query).content)).pages
     )

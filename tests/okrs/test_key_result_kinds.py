@@ -190,26 +190,6 @@ def test_a_threshold_key_result_must_hold_all_along(
     assert key_result.status == wanted_status
 
 
-def test_the_forecast_projects_the_weekly_trend_to_the_quarters_end() -> None:
-    # given weekly escalation rates falling 0.5 points a week, and a quarter-to-date value behind the pace
-    escalation = KpiFactory(key="escalation", direction=Direction.LOWER)
-    series(escalation, quarter("2026-Q1"), 12.4)
-    for index, day in enumerate([date(2026, 1, 5), date(2026, 1, 12), date(2026, 1, 19), date(2026, 1, 26)]):
-        series(escalation, week_of(day), 13.0 - 0.5 * index)
-    key_result = KeyResultFactory(kind=KeyResult.Kind.KPI_FROM_TO, kpi=escalation, baseline_value=13, target_value=10)
-
-    # when
-    key_result = key_result_recompute(key_result=key_result, today=date(2026, 2, 1))
-
-    # then the line reaches below 10 by 1 April: on track although the quarter-to-date value lags
-    assert key_result.forecast is not None
-    assert key_result.forecast < 10.0
-    assert key_result.progress == pytest.approx(20.0)
-    assert key_result.expected is not None
-    assert key_result.expected > key_result.progress + 10
-    assert key_result.status == Status.ON_TRACK
-
-
 def test_a_key_result_without_data_has_no_forecast() -> None:
     escalation = KpiFactory(key="escalation", direction=Direction.LOWER)
     series(escalation, week_of(date(2026, 1, 5)), 12.0)

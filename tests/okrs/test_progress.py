@@ -13,7 +13,6 @@ from okrs.progress import (
     Threshold,
     expected,
     guardrail_holds,
-    linear_forecast,
     progress,
     status,
     target_from_change,
@@ -109,29 +108,6 @@ def test_status_weighs_the_pace_and_the_forecast(
     progress_percent: float, expected_percent: float, forecast_percent: float | None, wanted: Status
 ) -> None:
     assert status(progress_percent, expected_percent, forecast_percent) == wanted
-
-
-def test_the_forecast_extends_the_least_squares_line() -> None:
-    assert linear_forecast([(0, 10), (7, 11), (14, 12)], at=91) == pytest.approx(23.0)
-    assert linear_forecast([(0, 10)], at=91) is None
-    assert linear_forecast([(3, 10), (3, 12)], at=91) is None
-
-
-def test_a_series_that_never_went_below_zero_is_not_forecast_below_it() -> None:
-    falling_rate = [(3.5, 12.0), (10.5, 11.0), (17.5, 0.8)]
-
-    assert linear_forecast(falling_rate, at=92) == 0.0
-    assert linear_forecast([(0, 5.0), (7, -5.0)], at=14) == pytest.approx(-15.0)
-
-
-@given(
-    points=st.lists(st.tuples(st.floats(min_value=0, max_value=92), st.floats(min_value=0, max_value=1e6)), min_size=2),
-    at=st.floats(min_value=0, max_value=365),
-)
-def test_a_forecast_of_a_non_negative_series_is_non_negative(points: list[tuple[float, float]], at: float) -> None:
-    forecast = linear_forecast(points, at=at)
-
-    assert forecast is None or forecast >= 0
 
 
 def test_objective_progress_is_the_weighted_mean_of_key_results_with_data() -> None:

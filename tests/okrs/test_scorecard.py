@@ -19,6 +19,7 @@ from okrs.scorecard import (
     rollup,
     scorecard_for,
 )
+from okrs.scorecard.presentation import line_status_label
 from okrs.templatetags.okr_format import kpi_change, kr_target, kr_value
 from tests.factories import DimensionFactory, KpiFactory
 from tests.okrs.factories import (
@@ -52,8 +53,8 @@ def _escalation_key_result(lead: User, team_name: str = "Tier 1", **fields: obje
 
 
 def test_it_reads_each_kpi_a_key_result_uses_with_actual_target_status_and_change(lead: User) -> None:
-    # given 12.0 % last quarter and 11.0 % now, against a key result aiming from 12.5 % to 10 %
-    kr = _escalation_key_result(lead)
+    # given 12.0 % last quarter and 11.0 % now, against a key result aiming from 12.5 % to 10 %, at risk
+    kr = _escalation_key_result(lead, status=Status.AT_RISK)
     segment = {"dimension": kr.dimension, "member": "Tier 1"}
     series(kr.kpi, quarter("2025-Q4"), 12.0, **segment)
     series(kr.kpi, quarter("2026-Q1"), 11.0, **segment)
@@ -62,7 +63,7 @@ def test_it_reads_each_kpi_a_key_result_uses_with_actual_target_status_and_chang
     # when
     card = scorecard_for(user=lead, period=quarter("2026-Q1"))
 
-    # then one line, amber (past the baseline, short of the target), better than last quarter by a point
+    # then one line, amber as its key result is at risk, better than last quarter by a point
     [line] = card.kpi_lines
     assert (line.kpi, line.segment_label) == (kr.kpi, "team=Tier 1")
     assert (line.actual, line.target, line.target_high, line.target_source) == (11.0, 10.0, 10.0, "key result")
@@ -73,16 +74,26 @@ def test_it_reads_each_kpi_a_key_result_uses_with_actual_target_status_and_chang
     assert [o.objective for o in card.objectives] == [kr.objective]
 
 
-def test_a_kpi_worse_than_the_key_results_baseline_is_red_and_one_at_the_target_green(lead: User) -> None:
-    kr = _escalation_key_result(lead)
+@pytest.mark.parametrize(
+    ("status", "rag", "word"),
+    [
+        (Status.OFF_TRACK, "red", "Off track"),
+        (Status.AT_RISK, "amber", "At risk"),
+        (Status.ON_TRACK, "green", "On track"),
+        (Status.NO_DATA, None, "No data"),
+    ],
+)
+def test_a_kpi_line_whose_target_comes_from_a_key_result_says_what_the_key_result_says(
+    lead: User, status: Status, rag: str | None, word: str
+) -> None:
+    # given the KPI at 11 %, between the key result's baseline (12.5 %) and target (10 %), whatever its status
+    kr = _escalation_key_result(lead, status=status)
     q1 = quarter("2026-Q1")
-    value = series(kr.kpi, q1, 13.0, dimension=kr.dimension, member="Tier 1")
+    series(kr.kpi, q1, 11.0, dimension=kr.dimension, member="Tier 1")
 
-    assert scorecard_for(user=lead, period=q1).kpi_lines[0].status == "red"
+    [line] = scorecard_for(user=lead, period=q1).kpi_lines
 
-    value.value = 10.0
-    value.save()
-    assert scorecard_for(user=lead, period=q1).kpi_lines[0].status == "green"
+    assert (line.target_source, line.status, line_status_label(line)) == ("key result", rag, word)
 
 
 def test_a_kpi_target_for_the_period_outranks_the_key_results_target(lead: User) -> None:

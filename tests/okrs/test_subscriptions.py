@@ -216,7 +216,7 @@ def test_a_real_worker_sends_the_scheduled_scorecard_to_a_real_smtp_server(
     book = load_workbook(io.BytesIO(attachment.get_content()))
     okrs = book["OKRs"]
     assert [row[2].value for row in okrs.iter_rows(min_row=7)] == ["Macros live", "Help centre"]
-    assert [row[13].value for row in okrs.iter_rows(min_row=6)] == ["At risk", "At risk", "On track"]
+    assert [row[15].value for row in okrs.iter_rows(min_row=6)] == ["At risk", "At risk", "On track"]
     subscription = _wait_for(lambda s: s.last_sent_at is not None)
     assert subscription.failures == 0
 

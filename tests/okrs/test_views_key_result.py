@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import date, timedelta
@@ -74,6 +75,9 @@ def manual(objective: Objective) -> KeyResult:
 def test_the_page_shows_the_key_results_figures_chart_segments_and_guardrail(
     client: Client, relative: KeyResult
 ) -> None:
+    # the forecast as the recompute stores it from the days (tests/okrs/test_key_result_forecast.py)
+    KeyResult.objects.filter(pk=relative.pk).update(forecast=10.6, forecast_low=10.2, forecast_high=11.04)
+
     response = client.get(reverse("key_result_detail", args=[relative.pk]))
 
     body = response.content.decode()
@@ -85,8 +89,10 @@ def test_the_page_shows_the_key_results_figures_chart_segments_and_guardrail(
     assert "11.0 %" in body
     assert "100 * escalated_contacts / total_contacts" in body
     # the chart: weekly values, baseline, target, pace and forecast
-    for style in ("actual", "baseline", "target", "expected", "forecast"):
+    for style in ("actual", "baseline", "target", "expected", "forecast", "forecast-range"):
         assert f'class="series {style}"' in body
+    # the forecast, its range and how it was made
+    assert "likely 10.2 % \u2013 11.0 %; at 30 Jun, if the pace of the last 28 days holds" in html.unescape(body)
     # the segment breakdown, against the baseline period
     assert "Tier 1" in body
     assert "Billing" in body
