@@ -122,6 +122,8 @@ KEY_RESULT = {
     "expected": 40.0,
     "status": "on_track",
     "forecast": 10.1,
+    "forecast_low": 9.4,
+    "forecast_high": 10.9,
     "guardrail_breached": False,
     "computed_at": "2026-08-01T06:00:00Z",
     "guardrails": [

@@ -90,6 +90,8 @@ class KeyResultSerializer(serializers.ModelSerializer[KeyResult]):
             "expected",
             "status",
             "forecast",
+            "forecast_low",
+            "forecast_high",
             "guardrail_breached",
             "computed_at",
             "guardrails",

@@ -80,7 +80,10 @@ def test_an_editor_creates_an_objective_with_a_relative_key_result_computed_from
     assert [g["threshold"] for g in body["guardrails"]] == [50.0]
     activated = _patch(editor_client, f"/api/v1/objectives/{objective.json()['id']}/", {"state": "active"})
     assert activated.json()["state"] == "active"
-    assert editor_client.get(f"/api/v1/key-results/{body['id']}/").json()["status"] != "no_data"
+    computed = editor_client.get(f"/api/v1/key-results/{body['id']}/").json()
+    assert computed["status"] != "no_data"
+    # The forecast comes with the range the key-result page shows around it.
+    assert computed["forecast_low"] <= computed["forecast"] <= computed["forecast_high"]
 
 
 @pytest.mark.parametrize(
