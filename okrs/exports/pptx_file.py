@@ -77,9 +77,11 @@ def _table(
     height = Inches(0.32) * count
     shape = slide.shapes.add_table(1, len(headers), Inches(0.5), Inches(1.6), Inches(sum(widths)), Emu(height))
     table = shape.table
-    for column, width in enumerate(widths):
-        table.columns[column].width = Inches(width)
     tbl = table._tbl
+    # As `table.columns[n].width = ...` sets them, without adding the columns up again after each one.
+    for grid_column, width in zip(tbl.tblGrid.gridCol_lst, widths, strict=True):
+        grid_column.w = Inches(width)
+    shape.width = Emu(sum(grid_column.w for grid_column in tbl.tblGrid.gridCol_lst))
     tbl.remove(tbl.tr_lst[0])
     grid: list[list[_Cell]] = [[(_HEADER_RUN, header, HEADER) for header in headers]]
     grid += [
