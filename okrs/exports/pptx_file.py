@@ -1,8 +1,9 @@
-"""The scorecard as slides (python-pptx): a title slide, a summary slide, then one slide per objective.
+"""The scorecard as slides (python-pptx): a title slide, summary slides, then one slide per objective.
 
-The summary shows each team's progress as a native bar chart beside a table of counts on track, at risk and off
-track; each objective's slide holds its key results in a table and their progress against the expected pace as a
-native chart (editable in PowerPoint, not a picture). The speaker notes carry the latest check-in comments.
+Each summary slide shows up to 14 teams' progress (as many slides as it takes) as a native bar chart beside a table
+of counts on track, at risk and off track; each objective's slide holds its key results in a table and their
+progress against the expected pace as a native chart (editable in PowerPoint, not a picture). The speaker notes
+carry the latest check-in comments.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from pptx.slide import Slide
 from pptx.table import Table
 from pptx.util import Emu, Inches, Pt
 
-from okrs.exports.document import ExportDocument, KeyResultRow, ObjectiveRow
+from okrs.exports.document import ExportDocument, KeyResultRow, ObjectiveRow, TeamRow
 
 ACCENT = RGBColor(0x3B, 0x5B, 0xDB)
 MUTED = RGBColor(0x6B, 0x74, 0x80)
@@ -151,12 +152,24 @@ def _title_slide(presentation: Deck, document: ExportDocument) -> None:
     )
 
 
-def _summary_slide(presentation: Deck, document: ExportDocument) -> None:
+TEAMS_PER_SUMMARY = 14  # what fits one slide's table beside its chart, with the header and the "All" row
+
+
+def _summary_slides(presentation: Deck, document: ExportDocument) -> None:
+    """Every team's progress and counts, 14 teams a slide, each slide ending on the whole scorecard's row."""
+    pages = [
+        document.teams[start : start + TEAMS_PER_SUMMARY] for start in range(0, len(document.teams), TEAMS_PER_SUMMARY)
+    ] or [[]]
+    for number, teams in enumerate(pages, start=1):
+        _summary_slide(presentation, document, teams, f" ({number} of {len(pages)})" if len(pages) > 1 else "")
+
+
+def _summary_slide(presentation: Deck, document: ExportDocument, teams: Sequence[TeamRow], page: str) -> None:
     slide = presentation.slides.add_slide(presentation.slide_layouts[TITLE_ONLY])
     rollup = document.rollup
     _title(
         slide,
-        f"Summary · {document.progress} progress",
+        f"Summary{page} · {document.progress} progress",
         f"{rollup.key_results} key results: {rollup.on_track} on track, {rollup.at_risk} at risk, "
         f"{rollup.off_track} off track, {rollup.no_data} without data · {document.as_of_text}",
     )
@@ -169,7 +182,7 @@ def _summary_slide(presentation: Deck, document: ExportDocument) -> None:
             str(t.rollup.at_risk),
             str(t.rollup.off_track),
         ]
-        for t in document.teams[:14]
+        for t in teams
     ]
     rows.append(
         [
@@ -187,7 +200,6 @@ def _summary_slide(presentation: Deck, document: ExportDocument) -> None:
         rows,
         [2.6, 1.2, 1.1, 1.0, 1.0, 1.0],
     )
-    teams = document.teams[:14]
     _progress_chart(slide, [(t.team, t.rollup.progress, t.rollup.expected) for t in teams])
 
 
@@ -298,7 +310,7 @@ def render(document: ExportDocument) -> bytes:
     package.next_partname = _counted_partnames(package)  # type: ignore[method-assign,assignment]  # see there
     presentation.slide_width, presentation.slide_height = WIDTH, HEIGHT
     _title_slide(presentation, document)
-    _summary_slide(presentation, document)
+    _summary_slides(presentation, document)
     for objective in document.objectives:
         _objective_slide(presentation, document, objective)
     out = io.BytesIO()
