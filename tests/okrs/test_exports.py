@@ -346,6 +346,29 @@ def test_the_slides_have_a_title_a_summary_and_a_slide_per_objective_with_table_
     assert "Launch the help centre: no check-in yet." in notes
 
 
+def test_the_summary_shows_every_team_on_as_many_slides_as_it_takes(signed_in: Client, lead: User) -> None:
+    # given 16 teams with an objective each: more than one summary slide holds
+    names = [f"Team {n:02d}" for n in range(1, 17)]
+    for name in names:
+        team = TeamFactory(name=name)
+        MembershipFactory(user=lead, team=team)
+        KeyResultFactory(objective=ObjectiveFactory(team=team, owner=lead, period=quarter("2026-Q1")), progress=30.0)
+
+    deck = Presentation(io.BytesIO(signed_in.get("/scorecard.pptx", {"period": "2026-Q1"}).content))
+
+    summaries = list(deck.slides)[1:3]
+    assert [s.shapes.title.text_frame.text for s in summaries] == [
+        "Summary (1 of 2) · 30 % progress",
+        "Summary (2 of 2) · 30 % progress",
+    ]
+    tables = [next(s for s in slide.shapes if s.has_table).table for slide in summaries]
+    shown = [[row.cells[0].text for row in list(table.rows)[1:]] for table in tables]
+    assert shown == [[*names[:14], "All"], [*names[14:], "All"]]
+    charts = [next(s for s in slide.shapes if s.has_chart).chart for slide in summaries]
+    assert [list(chart.plots[0].categories)[::-1] for chart in charts] == [names[:14], names[14:]]
+    assert len(deck.slides) == 1 + 2 + 16
+
+
 def test_a_past_day_reads_the_snapshots_and_every_export_and_the_page_agree(signed_in: Client, lead: User) -> None:
     # given snapshots of both key results on 1 Feb, and later ones
     objective = _scorecard(lead)
