@@ -180,47 +180,59 @@ def measure_daily_parts(
     measures: Iterable[Measure],
     start: dt.date,
     end: dt.date,
-    dimension: Dimension | None = None,
+    dimensions: Iterable[Dimension | None] = (None,),
     within: tuple[Dimension, str] | None = None,
-) -> dict[str, DailyParts]:
-    """Each measure's parts on each day with data in [start, end): overall (member ""), or for every member of
-    `dimension`, in one query; `within` keeps the cells of one segment (team = Billing) before grouping.
+) -> dict[tuple[int | None, str], DailyParts]:
+    """Each measure's parts on each day with data in [start, end), by (dimension id, member): overall
+    ((None, "")) when `dimensions` holds None, and every member of each dimension in it, in one query; `within`
+    keeps the cells of one segment (team = Billing) before grouping.
 
     Parts pool again over days (kpis.aggregation.pooled) into the value the series holds for the days read, which
     is what a forecast projects day by day and what a breakdown within a segment shows.
     """
     measures = list(measures)
-    if not measures:
+    wanted = set(dimensions)
+    by_dimension = sorted(d.pk for d in wanted if d is not None)
+    if not measures or not wanted:
         return {}
     level_changes = any(aggregation.rule(m.aggregation).reads_level_changes for m in measures)
-    observations = aggregation.observations_columns(alias="o", partition="", level_changes=level_changes)
     ids = [m.pk for m in measures]
-    params: list[Any] = [*ids, start, end]
-    joins, member_column, by_member = "", "''", ""
-    if within is not None:
-        joins += (
-            " JOIN kpis_segmentmember wm ON wm.segment_id = o.segment_id AND wm.dimension_id = %s AND wm.value = %s"
-        )
-        params += [within[0].pk, within[1]]
-    if dimension is not None:
-        joins += " JOIN kpis_segmentmember sm ON sm.segment_id = o.segment_id AND sm.dimension_id = %s"
-        member_column, by_member = "sm.value", "sm.value, "
-        params.append(dimension.pk)
-    sql = f"""
-        SELECT {member_column}, o.measure_id, o.day, {aggregation.rollup_columns("o")}
-        FROM (
-            SELECT o.measure_id, o.segment_id, o.day, {observations}
+    cells = f"""(
+            SELECT o.measure_id, o.segment_id, o.day,
+                {aggregation.observations_columns(alias="o", partition="", level_changes=level_changes)}
             FROM kpis_observation o
             WHERE o.measure_id IN ({", ".join(["%s"] * len(ids))}) AND o.day >= %s AND o.day < %s
-        ) o{joins}
-        GROUP BY {by_member}o.measure_id, o.day
-    """
+        ) o"""
+    cells_params: list[Any] = [*ids, start, end]
+    if within is not None:
+        cells += (
+            " JOIN kpis_segmentmember wm ON wm.segment_id = o.segment_id AND wm.dimension_id = %s AND wm.value = %s"
+        )
+        cells_params += [within[0].pk, within[1]]
+    rollup = aggregation.rollup_columns("o")
+    # One branch pools all cells, one every member of every dimension asked for: each cell is read twice at most,
+    # however many dimensions a batch of key results is segmented by.
+    branches: list[str] = []
+    params: list[Any] = []
+    if None in wanted:
+        branches.append(
+            f"SELECT CAST(NULL AS INTEGER), '', o.measure_id, o.day, {rollup} FROM {cells} GROUP BY o.measure_id, o.day"
+        )
+        params += cells_params
+    if by_dimension:
+        branches.append(
+            f"""SELECT sm.dimension_id, sm.value, o.measure_id, o.day, {rollup} FROM {cells}
+            JOIN kpis_segmentmember sm
+                ON sm.segment_id = o.segment_id AND sm.dimension_id IN ({", ".join(["%s"] * len(by_dimension))})
+            GROUP BY sm.dimension_id, sm.value, o.measure_id, o.day"""
+        )
+        params += [*cells_params, *by_dimension]
     names = [part.name for part in aggregation.PARTS]
-    found: dict[str, DailyParts] = {}
+    found: dict[tuple[int | None, str], DailyParts] = {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for member, measure_id, day, *parts in cursor.fetchall():
-            found.setdefault(member, {}).setdefault(measure_id, {})[_as_date(day)] = dict(
+        cursor.execute(" UNION ALL ".join(branches), params)
+        for dimension_id, member, measure_id, day, *parts in cursor.fetchall():
+            found.setdefault((dimension_id, member), {}).setdefault(measure_id, {})[_as_date(day)] = dict(
                 zip(names, parts, strict=True)
             )
     return found
@@ -235,9 +247,9 @@ def kpi_values_within(
     measures = {m.key: m for m in kpi.measures.all()}
     parsed = formula.parse(kpi.formula, measures)
     read = {key: measures[key] for key in parsed.measures}
-    by_member = measure_daily_parts(measures=read.values(), start=start, end=end, dimension=dimension, within=within)
+    by_member = measure_daily_parts(measures=read.values(), start=start, end=end, dimensions=[dimension], within=within)
     values: dict[str, float | None] = {}
-    for member, daily in sorted(by_member.items()):
+    for (_, member), daily in sorted(by_member.items()):
         pooled = {
             key: aggregation.rule(m.aggregation).value(aggregation.pooled(daily[m.pk].values()))
             if m.pk in daily

@@ -141,23 +141,24 @@ def inputs_load(key_results: Sequence[KeyResult]) -> Inputs:
 
 def forecast_inputs_load(inputs: Inputs, key_results: Sequence[KeyResult]) -> None:
     """What the key results' forecasts read, into `inputs`: their measures' daily parts over their periods (one
-    query per period and dimension, every member at once) and the manual ones' check-ins."""
+    query per period, every dimension and member at once) and the manual ones' check-ins."""
     saved = [kr for kr in key_results if kr.pk is not None]
     with_kpi = [kr for kr in key_results if kr.kpi is not None]
     inputs.measures = {kr.kpi.pk: [] for kr in with_kpi if kr.kpi is not None}
     for kpi_id, measure in _kpi_measures(set(inputs.measures)):
         inputs.measures[kpi_id].append(measure)
-    reads: dict[tuple[int, int | None], tuple[Period, Dimension | None, dict[int, Measure]]] = {}
+    reads: dict[int, tuple[Period, set[Dimension | None], dict[int, Measure]]] = {}
     for kr in with_kpi:
         assert kr.kpi is not None
         period = kr.objective.period
-        _, _, measures = reads.setdefault((period.pk, kr.dimension_id), (period, kr.dimension, {}))
+        _, dimensions, measures = reads.setdefault(period.pk, (period, set(), {}))
+        dimensions.add(kr.dimension)
         measures.update((m.pk, m) for m in inputs.measures[kr.kpi.pk])
-    for (period_id, dimension_id), (period, dimension, measures) in reads.items():
+    for period_id, (period, dimensions, measures) in reads.items():
         by_member = measure_daily_parts(
-            measures=measures.values(), start=period.start, end=period.end, dimension=dimension
+            measures=measures.values(), start=period.start, end=period.end, dimensions=dimensions
         )
-        for member, daily in by_member.items():
+        for (dimension_id, member), daily in by_member.items():
             inputs.days[(period_id, dimension_id, member)] = daily
     manual = [kr.pk for kr in saved if kr.kpi_id is None]
     if manual:

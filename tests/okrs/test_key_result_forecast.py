@@ -7,12 +7,14 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from kpis.models import Dimension, Kpi
 from okrs.models import CheckIn, KeyResult, Status
 from okrs.progress import Direction
 from okrs.scorecard import scorecard_for
-from okrs.services.recompute import key_result_recompute
+from okrs.services.recompute import key_result_recompute, key_results_recompute_all
 from okrs.services.snapshots import progress_snapshots_rebuild
 from tests.okrs.factories import KeyResultFactory, ObjectiveFactory, UserFactory, quarter
 from tests.okrs.helpers import day_row, measurements_import
@@ -143,3 +145,29 @@ def test_a_past_days_scorecard_forecasts_from_the_data_up_to_that_day(tmp_path: 
     assert key_result.forecast == pytest.approx(10.44, abs=0.01)
     assert shown.current_value == pytest.approx(17.0)
     assert (shown.forecast, shown.forecast_low, shown.forecast_high) == pytest.approx((17.0, 17.0, 17.0))
+
+
+def test_key_results_of_several_segments_recomputed_together_forecast_as_each_alone(tmp_path: Path) -> None:
+    """The batch reads every segment's daily parts in one query per period; each key result still gets its own."""
+    rows = _days(Q1, date(2026, 2, 28), "Tier 2", total=100, escalated=12)
+    rows += _days(Q1, date(2026, 2, 20), "Billing", total=100, escalated=30)
+    measurements_import(tmp_path, rows)
+    alone = {
+        team: key_result_recompute(key_result=_escalations(team), today=date(2026, 2, 28))
+        for team in ("Tier 2", "Billing", None)
+    }
+
+    with CaptureQueriesContext(connection) as queries:
+        key_results_recompute_all(today=date(2026, 2, 28))
+
+    together = {kr.member or None: kr for kr in KeyResult.objects.filter(pk__in=[kr.pk for kr in alone.values()])}
+    for team, key_result in alone.items():
+        assert key_result.forecast is not None
+        assert (together[team].forecast, together[team].forecast_low, together[team].forecast_high) == (
+            key_result.forecast,
+            key_result.forecast_low,
+            key_result.forecast_high,
+        )
+    assert alone["Tier 2"].forecast == pytest.approx(12.0)
+    assert alone["Billing"].forecast == pytest.approx(30.0)
+    assert sum("kpis_observation" in query["sql"] for query in queries.captured_queries) == 1
