@@ -15,7 +15,7 @@ from datetime import date
 from operator import attrgetter
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import QuerySet
+from django.db.models import Min, QuerySet
 
 from kpis.models import Dimension, Kpi, Period
 from okrs import kinds
@@ -160,10 +160,15 @@ def _kpis_and_dimensions(objective_ids: set[int]) -> tuple[dict[int, Kpi], dict[
     dimensions: dict[int, Dimension] = {}
     if not objective_ids:
         return kpis, dimensions
-    pairs = KeyResult.objects.filter(objective_id__in=objective_ids, kpi__isnull=False).select_related(
-        "kpi", "dimension"
+    # The first key result of each pair, as a subquery: portable SQL (DISTINCT ON is PostgreSQL's only).
+    firsts = (
+        KeyResult.objects.filter(objective_id__in=objective_ids, kpi__isnull=False)
+        .values("kpi_id", "dimension_id")
+        .annotate(first=Min("pk"))
+        .values("first")
     )
-    for pair in pairs.order_by("kpi_id", "dimension_id").distinct("kpi_id", "dimension_id").only("kpi", "dimension"):
+    pairs = KeyResult.objects.filter(pk__in=firsts).select_related("kpi", "dimension").only("kpi", "dimension")
+    for pair in pairs:
         assert pair.kpi is not None
         kpis[pair.kpi.pk] = pair.kpi
         if pair.dimension is not None:
