@@ -6,7 +6,9 @@ Everything runs in subprocesses with DATABASE_URL and CELERY_BROKER_URL unset, a
 from __future__ import annotations
 
 import csv
+import html
 import io
+import json
 import os
 import queue
 import signal
@@ -71,6 +73,70 @@ def embedded(tmp_path: Path) -> dict[str, str]:
     _manage(env, "migrate", "--verbosity=0")
     _manage(env, "load_kpi_library")
     return env
+
+
+_PAGES = """
+import io, json
+import django
+django.setup()
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import reverse
+from openpyxl import load_workbook
+from okrs.models import KeyResult
+key_result = KeyResult.objects.filter(kpi__isnull=False).select_related("objective", "kpi").first()
+client = Client(HTTP_HOST="127.0.0.1")
+client.force_login(User.objects.create_superuser("pages", password="pages-password"))
+urls = {
+    "dashboard": reverse("dashboard"),
+    "scorecard": reverse("scorecard"),
+    "planning": reverse("planning"),
+    "objective": reverse("objective_detail", args=[key_result.objective.pk]),
+    "key_result": reverse("key_result_detail", args=[key_result.pk]),
+    "kpi": reverse("kpi_detail", args=[key_result.kpi.key]),
+    "csv": reverse("scorecard_download") + "?format=csv",
+    "xlsx": reverse("scorecard_download") + "?format=xlsx",
+}
+pages = {}
+for name, url in urls.items():
+    response = client.get(url)
+    if name == "xlsx" and response.status_code == 200:
+        book = load_workbook(io.BytesIO(response.content))
+        text = " ".join(str(cell) for sheet in book for row in sheet.iter_rows(values_only=True) for cell in row)
+    else:
+        text = response.content.decode()
+    pages[name] = {"status": response.status_code, "text": text}
+print(json.dumps({"objective": key_result.objective.title, "key_result": key_result.title,
+                  "kpi": key_result.kpi.name, "pages": pages}))
+"""
+
+
+def test_the_pages_open_on_the_embedded_default_with_the_demo_data(embedded: dict[str, str]) -> None:
+    # given the demo data, whose key results read KPIs (the scorecard once used DISTINCT ON, PostgreSQL only)
+    _manage(embedded, "load_demo_data")
+
+    # when a superuser opens every page that reads the key results' KPIs
+    done = subprocess.run(
+        [sys.executable, "-c", _PAGES], cwd=ROOT, env=embedded, capture_output=True, text=True, timeout=180, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout.splitlines()[-1])
+
+    # then each answers and shows the demo OKR
+    expected = {
+        "dashboard": found["objective"],
+        "scorecard": found["objective"],
+        "planning": found["objective"],
+        "objective": found["key_result"],
+        "key_result": found["kpi"],
+        "kpi": found["kpi"],
+        "csv": found["key_result"],
+        "xlsx": found["key_result"],
+    }
+    for name, fragment in expected.items():
+        page = found["pages"][name]
+        assert page["status"] == 200, f"{name}: {page['status']}\n{page['text'][:2000]}"
+        assert html.unescape(fragment) in html.unescape(page["text"]), name
 
 
 def _escalation_csv(env: dict[str, str], *args: str) -> list[dict[str, str]]:
