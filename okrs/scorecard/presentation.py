@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TypedDict
+
 from kpis.formatting import range_text
 from okrs.models import Status
-from okrs.scorecard.selector import KpiLine
+from okrs.scorecard.rows import RowSummary
+from okrs.scorecard.selector import AlignmentNode, KpiLine
+from okrs.templatetags.okr_parts import Badges, progress_bar
+from okrs.views.links import Links
 
 # The words on the status badges (templates/partials/status.html), of key results and objectives.
 STATUS_WORDS = {
@@ -47,3 +53,80 @@ def line_status_label(line: KpiLine) -> str:
 def percent(value: float | None) -> str:
     """A progress figure, `42 %`; an em dash when there is no data."""
     return "—" if value is None else f"{value:.0f} %"
+
+
+class ObjectiveLine(TypedDict):
+    """An objective's card on the dashboard or its row on the scorecard, in words and drawn pieces: what two
+    hundred of them render from without a lookup chain, filter or tag each."""
+
+    summary: RowSummary
+    pk: int
+    title: str
+    url: str
+    owner: str
+    state: str  # the state's name when it is not active, else empty
+    guardrail_breached: bool
+    badge: str
+    bar: str
+    progress: str
+    expected: str  # empty without an expected pace
+    key_results: str  # `5 key results`, empty without any
+    key_results_url: str  # where the key results load from on a long page
+
+
+def objective_lines(summaries: Iterable[RowSummary], *, key_results_at: str) -> list[ObjectiveLine]:
+    """The summaries as lines, their key results loading from the URL named `key_results_at` on a long page."""
+    links, badges = Links("objective_detail", key_results_at), Badges()
+    lines: list[ObjectiveLine] = []
+    for summary in summaries:
+        objective, count = summary.objective, len(summary.key_results)
+        lines.append(
+            {
+                "summary": summary,
+                "pk": objective.pk,
+                "title": objective.title,
+                "url": links.to("objective_detail", objective.pk),
+                "owner": objective.owner.get_full_name() or objective.owner.get_username(),
+                "state": "" if objective.is_active else objective.get_state_display(),
+                "guardrail_breached": summary.guardrail_breached,
+                "badge": badges(summary.status),
+                "bar": progress_bar(summary.progress, summary.expected, summary.status),
+                "progress": percent(summary.progress),
+                "expected": "" if summary.expected is None else percent(summary.expected),
+                "key_results": f"{count} key result{'' if count == 1 else 's'}" if count else "",
+                "key_results_url": links.to(key_results_at, objective.pk),
+            }
+        )
+    return lines
+
+
+class TreeLine(TypedDict):
+    """An objective in the alignment tree, in words, with the objectives that support it."""
+
+    status: str
+    status_label: str
+    url: str
+    title: str
+    team: str
+    progress: str
+    via: str  # the title of the parent's key result it supports, if any
+    children: list[TreeLine]
+
+
+def tree_lines(nodes: Iterable[AlignmentNode]) -> list[TreeLine]:
+    links = Links("objective_detail")
+
+    def line(node: AlignmentNode) -> TreeLine:
+        summary = node.summary
+        return {
+            "status": summary.status,
+            "status_label": summary.status.label,
+            "url": links.to("objective_detail", summary.objective.pk),
+            "title": summary.objective.title,
+            "team": summary.objective.team.name,
+            "progress": percent(summary.progress),
+            "via": "" if node.via is None else node.via.title,
+            "children": [line(child) for child in node.children],
+        }
+
+    return [line(node) for node in nodes]

@@ -1,6 +1,6 @@
-"""The dashboard's, the scorecard page's and the planning page's reads as plain rows: objectives and key results read with `.values()`,
-not as model instances, so a quarter of a thousand key results costs a few queries and a few small objects per
-key result instead of an ORM instance with its KPI and segment each.
+"""The dashboard's, the scorecard page's and the planning page's reads as plain rows: objectives and key results
+read with `.values()`, not as model instances, so a quarter of a thousand key results costs a few queries and a few
+small objects per key result instead of an ORM instance with its KPI and segment each.
 
 The rows carry the names the instances have (`objective.team.name`, `kr.kpi`, `kr.target_value`, …), so the
 summaries, roll-ups, status, alignment tree and KPI lines are the selector's own (okrs.scorecard.selector), the
