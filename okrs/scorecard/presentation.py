@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TypedDict
 
-from kpis.formatting import range_text
+from django.urls import NoReverseMatch, reverse
+from django.utils.safestring import mark_safe
+
+from kpis.formatting import change_text, format_value, range_text
 from okrs.models import Status
 from okrs.scorecard.rows import RowSummary
 from okrs.scorecard.selector import AlignmentNode, KpiLine
@@ -130,3 +133,60 @@ def tree_lines(nodes: Iterable[AlignmentNode]) -> list[TreeLine]:
         }
 
     return [line(node) for node in nodes]
+
+
+class KpiRow(TypedDict):
+    """A scorecard line in words and drawn pieces, for the KPI table's two hundred rows."""
+
+    url: str  # the KPI's page; empty where there is none
+    name: str
+    segment: str  # `Team: Tier 1 · target from key result`
+    actual: str
+    actual_period: str | None  # the actual's period when it is not the scorecard's own (`2026-12 so far: 1 day`)
+    target: str
+    badge: str
+    change_class: str  # better, worse, same or none
+    change_arrow: str
+    change: str | None  # the signed change in the KPI's unit
+    change_is: str
+    trend_from: str
+    sparkline: str
+
+
+def kpi_rows(lines: Iterable[KpiLine], *, period_label: str) -> list[KpiRow]:
+    urls: dict[str, str] = {}
+    badges = Badges()
+    rows: list[KpiRow] = []
+    for line in lines:
+        kpi = line.kpi
+        if kpi.key not in urls:
+            try:
+                urls[kpi.key] = reverse("kpi_detail", args=[kpi.key])
+            except NoReverseMatch:
+                urls[kpi.key] = ""
+        segment = f"{line.dimension.name}: {line.member}" if line.dimension else "Overall"
+        source = f" · target from {line.target_source}" if line.target_source else " · against thresholds"
+        change = line.change
+        arrow = "" if not change else _ARROWS[change > 0]
+        rows.append(
+            {
+                "url": urls[kpi.key],
+                "name": kpi.name,
+                "segment": segment + source,
+                "actual": format_value(line.actual, kpi.unit, kpi.decimals),
+                "actual_period": None if line.actual_label == period_label else line.actual_label,
+                "target": line_target(line),
+                "badge": badges(line.status, line_status_label(line)),
+                "change_class": str(line.change_is or "none"),
+                "change_arrow": arrow,
+                "change": None if change is None else change_text(change, kpi.unit, kpi.decimals),
+                "change_is": str(line.change_is),
+                "trend_from": line.trend_labels[0] if line.trend_labels else "",
+                "sparkline": line.sparkline,
+            }
+        )
+    return rows
+
+
+# The arrow before a change, by whether it rises.
+_ARROWS = {True: mark_safe('<span aria-hidden="true">▲</span>'), False: mark_safe('<span aria-hidden="true">▼</span>')}
