@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kpis.formatting import decimals_text, format_value
@@ -34,6 +35,8 @@ from okrs.templatetags.okr_parts import Badges, progress_bar
 from okrs.views.links import Links
 
 RECENT_VALUES = 6
+# A draft objective's key results have no status yet.
+_NOT_STARTED = mark_safe('<span class="badge neutral">Not started</span>')
 
 
 class KeyResultLine(TypedDict):
@@ -156,7 +159,7 @@ def _key_result_line(key_result: KeyResultRow, links: Links, badges: Badges, *, 
         "title": key_result.title,
         "about": " · ".join(about),
         "bar": progress_bar(key_result.progress, key_result.expected, key_result.status) if tracked else "",
-        "badge": badges(key_result.status) if tracked else "",
+        "badge": badges(key_result.status) if tracked else _NOT_STARTED,
         "url": links.to("key_result_detail", key_result.pk),
         "edit_url": links.to("key_result_edit", key_result.pk),
     }
