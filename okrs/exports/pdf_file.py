@@ -52,7 +52,7 @@ _ASCENT, _EXTENT = 0.928, 1.164
 PAGE_WIDTH, PAGE_HEIGHT = landscape(A4)
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 14 * mm, 16 * mm, 14 * mm
 CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN_X
-# The running title and the page numbers sit in the margins, as WeasyPrint's @top-left and @bottom-right did.
+# The running title sits in the top margin, "Pacer" and the page number in the bottom one.
 RUNNING_BASELINE, FOOTER_BASELINE = MARGIN_TOP - 5 * mm, PAGE_HEIGHT - MARGIN_BOTTOM + 7 * mm
 
 INK, SUBTLE, MUTED = HexColor("#1b1f24"), HexColor("#4a525d"), HexColor("#6b7480")
