@@ -107,10 +107,16 @@ def progress_charts(document: ExportDocument) -> dict[int, charts.Chart]:
             charts.Line("Expected", [(i, e) for i, (_, _, e) in enumerate(points)], "expected"),
         ]
         labels = [day.strftime("%-d %b") for day, _, _ in points]
-        chart = charts.line_chart(lines, labels, value_format="{:.0f} %", height=PRINT_CHART_HEIGHT)
-        # A page shows one of a chart's three drawings (its container queries choose); print takes the compact one:
-        # four day labels and 360 units keep the text legible in a third of a page.
-        found[kr_id] = chart.compact or chart
+        # A page shows one of a chart's three drawings (its container queries choose); print draws the compact one
+        # alone: four day labels and 360 units keep the text legible in a third of a page.
+        found[kr_id] = charts.line_chart(
+            lines,
+            labels,
+            value_format="{:.0f} %",
+            width=charts.COMPACT_WIDTH,
+            height=PRINT_CHART_HEIGHT,
+            x_labels_at_most=charts.COMPACT_X_LABELS,
+        )
     return found
 
 
