@@ -533,7 +533,7 @@ def draw_bar(
 
 def progress_cell(progress: float | None, expected: float | None, status: str, figure: str) -> Widget:
     def draw(w: Writer, x: float, top: float, width: float) -> None:
-        draw_bar(w, x, top + 2, width - 36, progress, expected, status)
+        draw_bar(w, x, top + 2, width - 42, progress, expected, status)
         w.text(x + width, _baseline(top, 8.5, 10), figure, font=BOLD, align="right")
 
     return Widget(10, draw)
@@ -802,9 +802,9 @@ KR_COLUMNS = _columns(
         ("Current", 54, "right"),
         ("Target", 54, "right"),
         ("Forecast", 108, "right"),
-        ("Progress", 64, "right"),
+        ("Progress", 74, "right"),
         ("Status", 72, "left"),
-        ("Last check-in", 168, "left"),
+        ("Last check-in", 160, "left"),
     ]
 )
 CHARTS_PER_ROW, CHART_GAP, CHART_HEIGHT = 3, 8.0, 64.0
