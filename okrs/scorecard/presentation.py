@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 from kpis.formatting import change_text, format_value, range_text
 from okrs.models import Status
 from okrs.scorecard.rows import RowSummary
-from okrs.scorecard.selector import AlignmentNode, KpiLine
+from okrs.scorecard.selector import AlignmentNode, KpiLine, TeamGroup
 from okrs.templatetags.okr_parts import Badges, progress_bar
 from okrs.views.links import Links
 
@@ -78,6 +78,13 @@ class ObjectiveLine(TypedDict):
     expected: str  # empty without an expected pace
     key_results: str  # `5 key results`, empty without any
     key_results_url: str  # where the key results load from on a long page
+
+
+def team_lines(groups: Iterable[TeamGroup], *, key_results_at: str) -> list[tuple[TeamGroup, list[ObjectiveLine]]]:
+    """Each team's objectives as lines (see `objective_lines`), their links and badges drawn once for all teams."""
+    groups = list(groups)
+    lines = iter(objective_lines([s for g in groups for s in g.objectives], key_results_at=key_results_at))
+    return [(group, [next(lines) for _ in group.objectives]) for group in groups]
 
 
 def objective_lines(summaries: Iterable[RowSummary], *, key_results_at: str) -> list[ObjectiveLine]:

@@ -13,7 +13,7 @@ from django_htmx.middleware import HtmxDetails
 from okrs.calendar import chosen_period, neighbours
 from okrs.forms import DashboardFilterForm
 from okrs.models import Status
-from okrs.scorecard.presentation import objective_lines, tree_lines
+from okrs.scorecard.presentation import team_lines, tree_lines
 from okrs.scorecard.rows import RowSummary, objective_row_for, objective_rows
 from okrs.scorecard.selector import alignment_tree, group_by_team, periods_with_objectives, rollup
 
@@ -53,9 +53,7 @@ def _context(request: HttpRequest) -> dict[str, Any]:
         "status": status,
         "status_label": Status(status).label if status else "",
         "groups": groups,
-        "team_lines": [
-            (group, objective_lines(group.objectives, key_results_at="dashboard_key_results")) for group in groups
-        ],
+        "team_lines": team_lines(groups, key_results_at=_KEY_RESULTS),
         "rollup": rollup(shown),
         "tree": tree,
         "tree_lines": tree_lines(tree),

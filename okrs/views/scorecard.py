@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 from okrs.calendar import chosen_period, neighbours
 from okrs.exports.formats import FORMATS
 from okrs.forms import ScorecardFilterForm
-from okrs.scorecard.presentation import STATUS_LEGEND, kpi_rows, objective_lines
+from okrs.scorecard.presentation import STATUS_LEGEND, kpi_rows, objective_lines, team_lines
 from okrs.scorecard.rows import objective_row_for, scorecard_rows
 from okrs.scorecard.selector import TREND_PERIODS, Scorecard, periods_with_objectives
 from okrs.views.dashboard import INLINE_KEY_RESULTS_UP_TO
@@ -54,9 +54,7 @@ def scorecard(request: HttpRequest) -> HttpResponse:
         "query": request.GET.urlencode(),
         "compact": len(card.objectives) > INLINE_KEY_RESULTS_UP_TO,
         "kpi_rows": kpi_rows(card.kpi_lines, period_label=card.period.label),
-        "team_lines": [
-            (group, objective_lines(group.objectives, key_results_at=_KEY_RESULTS)) for group in card.team_groups
-        ],
+        "team_lines": team_lines(card.team_groups, key_results_at=_KEY_RESULTS),
         "downloads": _downloads(request.GET.urlencode()),
         "status_legend": STATUS_LEGEND,
     }
