@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from kpis import aggregation, formula, periods
 from kpis.models import Dimension, Kpi, Measure, Period, SeriesValue
@@ -118,9 +118,9 @@ def _baseline_periods(key_results: Sequence[KeyResult]) -> dict[int, Period]:
     }
 
 
-def inputs_load(key_results: Sequence[KeyResult]) -> Inputs:
-    """Everything `key_results` read. Fetches a superset (every member of the KPIs and periods involved), which
-    costs far less than one query per key result."""
+def inputs_load(key_results: Sequence[KeyResult], *, day: date) -> Inputs:
+    """Everything `key_results` read, their forecasts from the data up to `day`. Fetches a superset (every member
+    of the KPIs and periods involved), which costs far less than one query per key result."""
     inputs = Inputs(baseline_periods=_baseline_periods(key_results))
     # The planning form previews a key result before it is saved: an unsaved one has no guardrails or check-ins.
     saved = [kr for kr in key_results if kr.pk is not None]
@@ -135,13 +135,15 @@ def inputs_load(key_results: Sequence[KeyResult]) -> Inputs:
             "kpi_id", "period_id", "dimension_id", "member", "value"
         ):
             inputs.series[(kpi_id, period_id, dimension_id, member)] = value
-    forecast_inputs_load(inputs, key_results)
+    forecast_inputs_load(inputs, key_results, day=day)
     return inputs
 
 
-def forecast_inputs_load(inputs: Inputs, key_results: Sequence[KeyResult]) -> None:
-    """What the key results' forecasts read, into `inputs`: their measures' daily parts over their periods (one
-    query per period, every dimension and member at once) and the manual ones' check-ins."""
+def forecast_inputs_load(inputs: Inputs, key_results: Sequence[KeyResult], *, day: date) -> None:
+    """What the key results' forecasts from the data up to `day` read, into `inputs`: their measures' daily parts
+    over their periods up to `day` (one query per period, every dimension and member at once; a forecast reads no
+    later day, and a period's later days may hold data when `day` lies in the past) and the manual ones'
+    check-ins."""
     saved = [kr for kr in key_results if kr.pk is not None]
     with_kpi = [kr for kr in key_results if kr.kpi is not None]
     inputs.measures = {kr.kpi.pk: [] for kr in with_kpi if kr.kpi is not None}
@@ -155,9 +157,10 @@ def forecast_inputs_load(inputs: Inputs, key_results: Sequence[KeyResult]) -> No
         dimensions.add(kr.dimension)
         measures.update((m.pk, m) for m in inputs.measures[kr.kpi.pk])
     for period_id, (period, dimensions, measures) in reads.items():
-        by_member = measure_daily_parts(
-            measures=measures.values(), start=period.start, end=period.end, dimensions=dimensions
-        )
+        end = min(period.end, day + timedelta(days=1))
+        if end <= period.start:
+            continue
+        by_member = measure_daily_parts(measures=measures.values(), start=period.start, end=end, dimensions=dimensions)
         for (dimension_id, member), daily in by_member.items():
             inputs.days[(period_id, dimension_id, member)] = daily
     manual = [kr.pk for kr in saved if kr.kpi_id is None]
