@@ -36,6 +36,7 @@ class Inputs:
     check_ins: dict[int, list[tuple[date, float]]] = field(default_factory=lambda: defaultdict(list))
     baseline_periods: dict[int, Period] = field(default_factory=dict)
     guardrails: dict[int, list[Guardrail]] = field(default_factory=lambda: defaultdict(list))
+    formulas: dict[int, formula.Formula] = field(default_factory=dict)  # by KPI, parsed once for the batch
 
     def value(self, kpi_id: int, period_id: int, dimension_id: int | None, member: str) -> float | None:
         return self.series.get((kpi_id, period_id, dimension_id, member if dimension_id else ""))
@@ -47,7 +48,8 @@ class Inputs:
         daily = self.days.get(
             (period.pk, key_result.dimension_id, key_result.member if key_result.dimension_id else "")
         )
-        return _kpi_forecast(key_result.kpi, self.measures.get(key_result.kpi.pk, []), daily or {}, period, day)
+        measures = self.measures.get(key_result.kpi.pk, [])
+        return _kpi_forecast(key_result.kpi, measures, daily or {}, period, day, self.formulas)
 
     def check_in_trend(self, key_result: KeyResult, day: date) -> forecast.Forecast | None:
         """The line through the key result's check-ins in its period up to `day`, read at the period's end."""
@@ -61,22 +63,35 @@ class Inputs:
 
 
 def _kpi_forecast(
-    kpi: Kpi, measures: Sequence[Measure], daily: DailyParts, period: Period, day: date
+    kpi: Kpi,
+    measures: Sequence[Measure],
+    daily: DailyParts,
+    period: Period,
+    day: date,
+    formulas: dict[int, formula.Formula],
 ) -> forecast.Forecast | None:
     """Each measure's flows (okrs.forecast) day by day from the period's start to its last day with data (by
-    `day`); what does not flow (a minimum, a maximum, a level) stays as the days so far left it."""
+    `day`); what does not flow (a minimum, a maximum, a level) stays as the days so far left it. `formulas` keeps
+    each KPI's parsed formula for the next key result of the batch."""
     known = [each for m in measures for each in daily.get(m.pk, {}) if period.start <= each <= day]
     if not known:
         return None
     by_key = {measure.key: measure for measure in measures}
-    parsed = formula.parse(kpi.formula, by_key)
-    read = [(key, by_key[key], aggregation.rule(by_key[key].aggregation)) for key in parsed.measures]
+    parsed = formulas.get(kpi.pk)
+    if parsed is None:
+        parsed = formulas[kpi.pk] = formula.parse(kpi.formula, by_key)
     last = max(known)
     days: list[dict[str, float]] = [{} for _ in range((last - period.start).days + 1)]
-    held: dict[str, Mapping[str, float | None]] = {}
-    for key, measure, rule in read:
+    # Per measure read: its rule, each part's name with its flow's key in the totals (None: a part that stays), and
+    # the parts that stay as pooled so far (None: no cell in the days read, so no value, as in the series).
+    read: list[tuple[str, aggregation.Rule, list[tuple[str, str | None]], Mapping[str, float | None] | None]] = []
+    for key in parsed.measures:
+        measure = by_key[key]
+        rule = aggregation.rule(measure.aggregation)
         cells = {each: parts for each, parts in daily.get(measure.pk, {}).items() if period.start <= each <= last}
-        held[key] = aggregation.pooled(cells.values()) if cells else {}
+        staying = any(not part.flow for part in rule.parts)
+        held = (aggregation.pooled(cells.values()) if staying else {}) if cells else None
+        read.append((key, rule, [(p.name, f"{key}:{p.name}" if p.flow else None) for p in rule.parts], held))
         for each, parts in cells.items():
             for part in rule.parts:
                 amount = parts[part.name]
@@ -84,18 +99,14 @@ def _kpi_forecast(
                     days[(each - period.start).days][f"{key}:{part.name}"] = amount
 
     def value(totals: Mapping[str, float]) -> float | None:
-        # A measure without a cell in the days read has no value, as in the series.
         return parsed.evaluate(
             {
-                key: rule.value(
-                    {
-                        p.name: totals.get(f"{key}:{p.name}", 0.0) if p.flow else held[key].get(p.name)
-                        for p in rule.parts
-                    }
+                key: None
+                if held is None
+                else rule.value(
+                    {name: held.get(name) if flow is None else totals.get(flow, 0.0) for name, flow in parts}
                 )
-                if held[key]
-                else None
-                for key, _, rule in read
+                for key, rule, parts, held in read
             }
         )
 
