@@ -37,19 +37,24 @@ class Inputs:
     baseline_periods: dict[int, Period] = field(default_factory=dict)
     guardrails: dict[int, list[Guardrail]] = field(default_factory=lambda: defaultdict(list))
     formulas: dict[int, formula.Formula] = field(default_factory=dict)  # by KPI, parsed once for the batch
+    # By KPI, period, dimension, member and day: key results of one KPI and segment share their forecast.
+    forecasts: dict[tuple[int, int, int | None, str, date], forecast.Forecast | None] = field(default_factory=dict)
 
     def value(self, kpi_id: int, period_id: int, dimension_id: int | None, member: str) -> float | None:
         return self.series.get((kpi_id, period_id, dimension_id, member if dimension_id else ""))
 
     def kpi_forecast(self, key_result: KeyResult, day: date) -> forecast.Forecast | None:
         """The key result's KPI over its segment at its period's end, projected from the days up to `day`."""
-        assert key_result.kpi is not None
+        kpi = key_result.kpi
+        assert kpi is not None
         period = key_result.objective.period
-        daily = self.days.get(
-            (period.pk, key_result.dimension_id, key_result.member if key_result.dimension_id else "")
-        )
-        measures = self.measures.get(key_result.kpi.pk, [])
-        return _kpi_forecast(key_result.kpi, measures, daily or {}, period, day, self.formulas)
+        segment = (key_result.dimension_id, key_result.member if key_result.dimension_id else "")
+        key = (kpi.pk, period.pk, *segment, day)
+        if key not in self.forecasts:
+            daily = self.days.get((period.pk, *segment)) or {}
+            measures = self.measures.get(kpi.pk, [])
+            self.forecasts[key] = _kpi_forecast(kpi, measures, daily, period, day, self.formulas)
+        return self.forecasts[key]
 
     def check_in_trend(self, key_result: KeyResult, day: date) -> forecast.Forecast | None:
         """The line through the key result's check-ins in its period up to `day`, read at the period's end."""
