@@ -14,7 +14,7 @@ from rest_framework import serializers
 
 from kpis.models import Benchmark, Dimension, Kpi, Measure, Period
 from kpis.periods import Grain
-from kpis.selectors import BENCHMARK_FIELDS, TargetResult, kpi_links
+from kpis.selectors import BENCHMARK_FIELDS, KpiLinks, TargetResult
 from kpis.status import Rag
 
 
@@ -87,7 +87,7 @@ class KpiSerializer(serializers.ModelSerializer[Kpi]):
             "is_builtin",
         ]
 
-    # The view prefetches these into plain lists (see kpis.api.views._KPIS); sorted as kpis.selectors.kpi_links
+    # The view prefetches these into plain lists (see kpis.api.views._KPIS); sorted as kpis.selectors.kpi_links_of
     # sorts a list's.
     @extend_schema_field(BenchmarkSerializer(many=True))
     def get_benchmarks(self, kpi: Kpi) -> list[dict[str, Any]]:
@@ -103,24 +103,24 @@ class KpiSerializer(serializers.ModelSerializer[Kpi]):
         return sorted(other.key for other in kpi.related_list)  # type: ignore[attr-defined]
 
 
-# The KPI columns a list reads (kpis.selectors.kpi_rows), in the order of KpiSerializer's fields around them.
+# The KPI columns a list reads, in the order of KpiSerializer's fields around them.
 KPI_COLUMNS = ("key", "name", "category", "description", "formula", "unit", "decimals", "direction", "indicator")
-KPI_LIST_COLUMNS = (*KPI_COLUMNS, "green_min", "green_max", "amber_min", "amber_max", "is_builtin")
+KPI_LIST_COLUMNS = ("id", *KPI_COLUMNS, "green_min", "green_max", "amber_min", "amber_max", "is_builtin")
 
 
-def kpi_items(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """KpiSerializer's output for rows of `kpi_rows(*KPI_LIST_COLUMNS)`."""
+def kpi_items(rows: list[dict[str, Any]], links: dict[int, KpiLinks]) -> list[dict[str, Any]]:
+    """KpiSerializer's output for `.values(*KPI_LIST_COLUMNS)` rows and their kpis.selectors.kpi_links_of."""
     items = []
     for row in rows:
-        links = kpi_links(row)
+        found = links[row["id"]]
         item = {name: row[name] for name in KPI_COLUMNS}
         item["thresholds"] = {
             "green": {"min": row["green_min"], "max": row["green_max"]},
             "amber": {"min": row["amber_min"], "max": row["amber_max"]},
         }
-        item["benchmarks"] = links.benchmarks
-        item["measures"] = links.measures
-        item["related"] = links.related
+        item["benchmarks"] = found.benchmarks
+        item["measures"] = found.measures
+        item["related"] = found.related
         item["is_builtin"] = row["is_builtin"]
         items.append(item)
     return items
