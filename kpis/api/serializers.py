@@ -108,19 +108,19 @@ KPI_COLUMNS = ("key", "name", "category", "description", "formula", "unit", "dec
 KPI_LIST_COLUMNS = ("id", *KPI_COLUMNS, "green_min", "green_max", "amber_min", "amber_max", "is_builtin")
 
 
-def kpi_items(rows: list[dict[str, Any]], links: dict[int, KpiLinks]) -> list[dict[str, Any]]:
+def kpi_items(rows: list[dict[str, Any]], links: KpiLinks) -> list[dict[str, Any]]:
     """KpiSerializer's output for `.values(*KPI_LIST_COLUMNS)` rows and their kpis.selectors.kpi_links_of."""
     items = []
     for row in rows:
-        found = links[row["id"]]
+        kpi_id = row["id"]
         item = {name: row[name] for name in KPI_COLUMNS}
         item["thresholds"] = {
             "green": {"min": row["green_min"], "max": row["green_max"]},
             "amber": {"min": row["amber_min"], "max": row["amber_max"]},
         }
-        item["benchmarks"] = found.benchmarks
-        item["measures"] = found.measures
-        item["related"] = found.related
+        item["benchmarks"] = links.benchmarks.get(kpi_id, [])
+        item["measures"] = links.measures.get(kpi_id, [])
+        item["related"] = links.related.get(kpi_id, [])
         item["is_builtin"] = row["is_builtin"]
         items.append(item)
     return items
