@@ -328,13 +328,10 @@ def _links_sql() -> str:
     source, benchmark id). Written out rather than built by the ORM: compiling three ORM queries and their union
     cost more than running them (docs/benchmarks.md, "Lists on a quiet machine")."""
     quote = connection.ops.quote_name
-    # The ids as one parameter, a JSON array: the statement is the same for every page (psycopg parses it once),
-    # and one string costs less to send than a list of numbers, which psycopg turns into SQL one by one.
-    if connection.vendor == "postgresql":
-        page = "SELECT value::bigint AS id FROM jsonb_array_elements_text(%s::jsonb) AS value"
-    else:
-        page = "SELECT value AS id FROM json_each(%s)"
-    ids = "IN (SELECT id FROM page)"
+    # The ids as one parameter (an array, a JSON array on SQLite): the statement is the same for every page, so
+    # psycopg parses it once, and one string costs less to send than a list of numbers, which psycopg turns into
+    # SQL one by one.
+    ids = "= ANY(%s::bigint[])" if connection.vendor == "postgresql" else "IN (SELECT value FROM json_each(%s))"
     measures, related = Kpi.measures.field, Kpi.related.field
     measure_table, related_table = quote(measures.m2m_db_table()), quote(related.m2m_db_table())
     measure_kpi, measure = quote(measures.m2m_column_name()), quote(measures.m2m_reverse_name())
@@ -357,7 +354,7 @@ def _links_sql() -> str:
         ]
     )
     # Benchmarks of the same label in the order they were made, as the detail view has them.
-    return f"WITH page AS ({page}) {union} ORDER BY 3, 7"
+    return f"{union} ORDER BY 3, 7"
 
 
 _MEASURE, _RELATED, _BENCHMARK = 0, 1, 2
@@ -378,8 +375,12 @@ def kpi_links_of(*, kpi_ids: list[int]) -> KpiLinks:
     links = KpiLinks(measures={}, related={}, benchmarks={})
     if not kpi_ids:
         return links
+    if connection.vendor == "postgresql":
+        ids = "{" + ",".join(str(kpi_id) for kpi_id in kpi_ids) + "}"
+    else:
+        ids = json.dumps(kpi_ids)
     with connection.cursor() as cursor:
-        cursor.execute(_links_sql(), [json.dumps(kpi_ids)])
+        cursor.execute(_links_sql(), [ids, ids, ids])
         rows = cursor.fetchall()
     measures, related, benchmarks = links.measures, links.related, links.benchmarks
     for kpi_id, kind, text, low, high, source, _ in rows:
