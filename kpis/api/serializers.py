@@ -103,27 +103,37 @@ class KpiSerializer(serializers.ModelSerializer[Kpi]):
         return sorted(other.key for other in kpi.related_list)  # type: ignore[attr-defined]
 
 
-# The KPI columns a list reads, in the order of KpiSerializer's fields around them.
-KPI_COLUMNS = ("key", "name", "category", "description", "formula", "unit", "decimals", "direction", "indicator")
-KPI_LIST_COLUMNS = ("id", *KPI_COLUMNS, "green_min", "green_max", "amber_min", "amber_max", "is_builtin")
+# The KPI columns a list reads.
+KPI_LIST_COLUMNS = ("id", "key", "name", "category", "description", "formula", "unit", "decimals", "direction")
+KPI_LIST_COLUMNS += ("indicator", "green_min", "green_max", "amber_min", "amber_max", "is_builtin")
 
 
 def kpi_items(rows: list[dict[str, Any]], links: KpiLinks) -> list[dict[str, Any]]:
-    """KpiSerializer's output for `.values(*KPI_LIST_COLUMNS)` rows and their kpis.selectors.kpi_links_of."""
-    items = []
-    for row in rows:
-        kpi_id = row["id"]
-        item = {name: row[name] for name in KPI_COLUMNS}
-        item["thresholds"] = {
-            "green": {"min": row["green_min"], "max": row["green_max"]},
-            "amber": {"min": row["amber_min"], "max": row["amber_max"]},
+    """KpiSerializer's output for `.values(*KPI_LIST_COLUMNS)` rows and their kpis.selectors.kpi_links_of. Spelt
+    out key by key: a dict display is quicker than a loop over the names, 100 times a page."""
+    measures, related, benchmarks = links.measures, links.related, links.benchmarks
+    return [
+        {
+            "key": row["key"],
+            "name": row["name"],
+            "category": row["category"],
+            "description": row["description"],
+            "formula": row["formula"],
+            "unit": row["unit"],
+            "decimals": row["decimals"],
+            "direction": row["direction"],
+            "indicator": row["indicator"],
+            "thresholds": {
+                "green": {"min": row["green_min"], "max": row["green_max"]},
+                "amber": {"min": row["amber_min"], "max": row["amber_max"]},
+            },
+            "benchmarks": benchmarks.get(row["id"], []),
+            "measures": measures.get(row["id"], []),
+            "related": related.get(row["id"], []),
+            "is_builtin": row["is_builtin"],
         }
-        item["benchmarks"] = links.benchmarks.get(kpi_id, [])
-        item["measures"] = links.measures.get(kpi_id, [])
-        item["related"] = links.related.get(kpi_id, [])
-        item["is_builtin"] = row["is_builtin"]
-        items.append(item)
-    return items
+        for row in rows
+    ]
 
 
 class PeriodSerializer(serializers.ModelSerializer[Period]):
