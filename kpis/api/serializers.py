@@ -104,8 +104,10 @@ class KpiSerializer(serializers.ModelSerializer[Kpi]):
 
 
 # The KPI columns a list reads.
-KPI_LIST_COLUMNS = ("id", "key", "name", "category", "description", "formula", "unit", "decimals", "direction")
-KPI_LIST_COLUMNS += ("indicator", "green_min", "green_max", "amber_min", "amber_max", "is_builtin")
+KPI_LIST_COLUMNS = tuple(
+    "id key name category description formula unit decimals direction indicator".split()
+    + "green_min green_max amber_min amber_max is_builtin".split()
+)
 
 
 def kpi_items(rows: list[dict[str, Any]], links: KpiLinks) -> list[dict[str, Any]]:
