@@ -104,9 +104,22 @@ class KpiSerializer(serializers.ModelSerializer[Kpi]):
 
 
 # The KPI columns a list reads.
-KPI_LIST_COLUMNS = tuple(
-    "id key name category description formula unit decimals direction indicator".split()
-    + "green_min green_max amber_min amber_max is_builtin".split()
+KPI_LIST_COLUMNS: tuple[str, ...] = (
+    "id",
+    "key",
+    "name",
+    "category",
+    "description",
+    "formula",
+    "unit",
+    "decimals",
+    "direction",
+    "indicator",
+    "green_min",
+    "green_max",
+    "amber_min",
+    "amber_max",
+    "is_builtin",
 )
 
 
