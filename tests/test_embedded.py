@@ -11,6 +11,7 @@ import io
 import json
 import os
 import queue
+import shutil
 import signal
 import socket
 import sqlite3
@@ -64,15 +65,23 @@ def _manage(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-@pytest.fixture
-def embedded(tmp_path: Path) -> dict[str, str]:
-    """A migrated embedded installation with the KPI library, in its own data folder."""
-    data_dir = tmp_path / "data"
+@pytest.fixture(scope="module")
+def _migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One data folder migrated, with the KPI library loaded: migrating SQLite takes half a minute, once is enough."""
+    data_dir = tmp_path_factory.mktemp("embedded") / "data"
     data_dir.mkdir()
     env = _embedded_env(data_dir)
     _manage(env, "migrate", "--verbosity=0")
     _manage(env, "load_kpi_library")
-    return env
+    return data_dir
+
+
+@pytest.fixture
+def embedded(_migrated: Path, tmp_path: Path) -> dict[str, str]:
+    """A migrated embedded installation with the KPI library, in its own data folder (a copy of the migrated one)."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(_migrated, data_dir)
+    return _embedded_env(data_dir)
 
 
 _PAGES = """

@@ -319,6 +319,8 @@ PATH_ARGUMENTS: dict[str, Kwargs] = {
     "api_initiative_detail": lambda w: {"pk": w.initiative.pk},
     "webhook_detail": lambda w: {"pk": w.webhook.pk},
     "webhook_toggle": lambda w: {"pk": w.webhook.pk},
+    "webhook_edit": lambda w: {"pk": w.webhook.pk},
+    "webhook_delete": lambda w: {"pk": w.webhook.pk},
     "scorecard_subscription_delete": lambda w: {"pk": w.subscription.pk},
 }
 # What a URL's query string must say for an allowed GET to succeed.
@@ -432,6 +434,7 @@ POST_DATA: dict[str, Data] = {
         "time": "07:30",
     },
     "webhook_list": lambda w: {"url": WEBHOOK_URL, "events": [Webhook.Event.IMPORT_FINISHED], "description": "Chat"},
+    "webhook_edit": lambda w: {"url": WEBHOOK_URL, "events": [Webhook.Event.CHECK_IN_ADDED], "description": "Ops"},
 }
 
 # Tables whose rows reading a page may change: the session (its idle clock) and the sign-in counters.

@@ -1,4 +1,4 @@
-"""The webhooks pages, for org admins: register a URL and its events, see each webhook's delivery log."""
+"""The webhooks pages, for org admins: register a URL and its events, change or delete it, read its delivery log."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from okrs.forms_planning import errors_onto
 from okrs.forms_webhooks import WebhookForm
 from okrs.models import Webhook
 from okrs.roles import actor_of, org_admin_required
-from okrs.services.webhooks import webhook_create, webhook_set_active
+from okrs.services.webhooks import webhook_create, webhook_delete, webhook_set_active, webhook_update
 
 DELIVERIES_PAGE_SIZE = 50
 
@@ -64,8 +64,39 @@ def webhook_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("webhook_detail", pk=webhook.pk)
 
 
+@org_admin_required
+@require_http_methods(["GET", "POST"])
+def webhook_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    webhook = get_object_or_404(Webhook, pk=pk)
+    initial = {"url": webhook.url, "events": webhook.events, "description": webhook.description}
+    form = WebhookForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            webhook_update(webhook=webhook, **form.webhook_fields())
+        except ValidationError as error:
+            errors_onto(form, error)
+        else:
+            messages.success(request, f"Webhook for {webhook.url} saved. Its secret and deliveries are unchanged.")
+            return redirect("webhook_detail", pk=webhook.pk)
+    context = {"nav": "webhooks", "form": form, "webhook": webhook}
+    return render(request, "okrs/webhook_form.html", context, status=400 if form.errors else 200)
+
+
+@org_admin_required
+@require_POST
+def webhook_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    """The webhook and its delivery log go (the detail page asks first, saying so)."""
+    webhook = get_object_or_404(Webhook, pk=pk)
+    url = webhook.url
+    webhook_delete(webhook=webhook)
+    messages.success(request, f"Webhook for {url} deleted with its delivery log.")
+    return redirect("webhook_list")
+
+
 urlpatterns: list[URLPattern] = [
     path("webhooks/", webhook_list, name="webhook_list"),
     path("webhooks/<int:pk>/", webhook_detail, name="webhook_detail"),
     path("webhooks/<int:pk>/toggle/", webhook_toggle, name="webhook_toggle"),
+    path("webhooks/<int:pk>/edit/", webhook_edit, name="webhook_edit"),
+    path("webhooks/<int:pk>/delete/", webhook_remove, name="webhook_delete"),
 ]

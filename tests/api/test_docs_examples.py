@@ -23,7 +23,7 @@ from pypdf import PdfReader
 from kpis.models import ImportBatch, Kpi, Observation, Period
 from okrs import webhook_signing
 from okrs.calendar import current_quarter
-from okrs.models import CheckIn, KeyResult, Membership, Person, Team
+from okrs.models import CheckIn, KeyResult, Membership, Person, Team, Webhook
 from tests.api.conftest import MakeToken
 from tests.okrs.factories import KeyResultFactory, MembershipFactory, ObjectiveFactory, UserFactory
 
@@ -44,6 +44,7 @@ NAMES = {
     "check-in-curl",
     "check-in-python",
     "verify-python",
+    "webhook-curl",
     "export-curl",
     "export-python",
 }
@@ -198,6 +199,26 @@ def test_the_verification_example_accepts_pacers_signature_only() -> None:
     assert verify(header, body, "whsec_s3cret")  # type: ignore[operator]
     assert not verify(header, body + b" ", "whsec_s3cret")  # type: ignore[operator]
     assert not verify(webhook_signing.header("whsec_s3cret", now - 3600, body), body, "whsec_s3cret")  # type: ignore[operator]
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_the_curl_webhook_example_registers_a_webhook_then_pauses_it(
+    live_server: object, admin: User, make_token: MakeToken
+) -> None:
+    answer = json.loads(
+        _run(
+            ["bash", "-c", _tested("webhook-curl")], str(live_server), make_token(scopes=["read", "write"], user=admin)
+        )
+    )
+
+    webhook = Webhook.objects.get()
+    assert (webhook.url, webhook.events, webhook.description) == (
+        "https://chat.example.com/hooks/pacer",
+        [Webhook.Event.KEY_RESULT_STATUS_CHANGED],
+        "Team chat",
+    )
+    assert not webhook.is_active
+    assert (answer["id"], answer["is_active"]) == (webhook.pk, False)
 
 
 @pytest.fixture

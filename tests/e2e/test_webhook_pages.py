@@ -88,3 +88,38 @@ def test_an_org_admin_reads_registers_and_follows_webhooks(signed_in: Page, webh
     tab.get_by_role("button", name="Register webhook").click()
     expect(tab.get_by_role("heading", name="https://ops.example.com/pacer", level=1)).to_be_visible()
     assert Webhook.objects.filter(url="https://ops.example.com/pacer", events=["import.failed"]).exists()
+
+
+def test_an_org_admin_edits_a_webhook_then_deletes_it(signed_in: Page, webhook: Webhook) -> None:
+    tab = signed_in
+    for size, viewport in SIZES.items():
+        tab.set_viewport_size(viewport)
+        tab.goto(f"/webhooks/{webhook.pk}/")
+        tab.get_by_role("link", name="Edit", exact=True).click()
+        expect(tab.get_by_role("heading", name="Edit webhook", level=1)).to_be_visible()
+        expect(tab.get_by_label("Payload URL")).to_have_value(webhook.url)
+        expect(tab.get_by_role("checkbox", name="A check-in was added")).to_be_checked()
+        tab.get_by_role("checkbox", name="A check-in was added").uncheck()
+        tab.get_by_role("checkbox", name="A key result's status changed").uncheck()
+        tab.get_by_role("button", name="Save").click()
+        expect(tab.get_by_text("Pick at least one event.")).to_be_visible()
+        screenshot(tab, f"webhooks-edit-error-{size}")
+
+    tab.get_by_role("checkbox", name="An import failed").check()
+    tab.get_by_label("Description").fill("Ops on-call")
+    tab.get_by_role("button", name="Save").click()
+    expect(tab.get_by_text("Its secret and deliveries are unchanged.")).to_be_visible()
+    expect(tab.get_by_text("Ops on-call")).to_be_visible()
+    assert Webhook.objects.get(pk=webhook.pk).events == [Webhook.Event.IMPORT_FAILED]
+
+    for size, viewport in SIZES.items():
+        tab.set_viewport_size(viewport)
+        tab.get_by_text("Delete…").click()
+        expect(tab.get_by_text("its 4 deliveries go from the log")).to_be_visible()
+        screenshot(tab, f"webhooks-delete-{size}")
+        tab.reload()
+    tab.get_by_text("Delete…").click()
+    tab.get_by_role("button", name="Delete webhook").click()
+    expect(tab.get_by_role("heading", name="Webhooks", level=1)).to_be_visible()
+    expect(tab.get_by_text("deleted with its delivery log")).to_be_visible()
+    assert not Webhook.objects.filter(pk=webhook.pk).exists()
