@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -323,7 +324,8 @@ def dimension_members(*, dimension_ids: Iterable[int]) -> dict[int, list[str]]:
 BENCHMARK_FIELDS = ("label", "low", "high", "source")
 
 
-def _links_sql() -> str:
+@functools.cache
+def _links_sql(vendor: str) -> str:
     """One statement for some KPIs' relations, a row per link in order: (KPI id, kind, key or label, low, high,
     source, benchmark id). Written out rather than built by the ORM: compiling three ORM queries and their union
     cost more than running them (docs/benchmarks.md, "Lists on a quiet machine")."""
@@ -331,7 +333,7 @@ def _links_sql() -> str:
     # The ids as one parameter (an array, a JSON array on SQLite): the statement is the same for every page, so
     # psycopg parses it once, and one string costs less to send than a list of numbers, which psycopg turns into
     # SQL one by one.
-    ids = "= ANY(%s::bigint[])" if connection.vendor == "postgresql" else "IN (SELECT value FROM json_each(%s))"
+    ids = "= ANY(%s::bigint[])" if vendor == "postgresql" else "IN (SELECT value FROM json_each(%s))"
     measures, related = Kpi.measures.field, Kpi.related.field
     measure_table, related_table = quote(measures.m2m_db_table()), quote(related.m2m_db_table())
     measure_kpi, measure = quote(measures.m2m_column_name()), quote(measures.m2m_reverse_name())
@@ -341,7 +343,7 @@ def _links_sql() -> str:
     key, pk, no_figures = quote("key"), quote("id"), "NULL, NULL, NULL, NULL"
     # In code-point order, which is Python's for strings, on every database (and the same as the detail view's):
     # PostgreSQL's "C" collation; SQLite's default, binary, is that already.
-    text = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
+    text = ' COLLATE "C"' if vendor == "postgresql" else ""
     # The benchmarks come first: their low and high give the union's columns their type.
     union = " UNION ALL ".join(
         [
@@ -380,7 +382,7 @@ def kpi_links_of(*, kpi_ids: list[int]) -> KpiLinks:
     else:
         ids = json.dumps(kpi_ids)
     with connection.cursor() as cursor:
-        cursor.execute(_links_sql(), [ids, ids, ids])
+        cursor.execute(_links_sql(connection.vendor), [ids, ids, ids])
         rows = cursor.fetchall()
     measures, related, benchmarks = links.measures, links.related, links.benchmarks
     for kpi_id, kind, text, low, high, source, _ in rows:
