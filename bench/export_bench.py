@@ -34,7 +34,7 @@ GOAL_MEMORY_MB = 300.0
 
 
 def _traced_peak_mb(function: Callable[[], object]) -> float:
-    """The peak of Python's traced memory while the function ran (C allocations, such as Pango's, are not in it)."""
+    """The peak of Python's traced memory while the function ran (C allocations are not in it)."""
     tracemalloc.start()
     function()
     _, peak = tracemalloc.get_traced_memory()

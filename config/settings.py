@@ -409,9 +409,6 @@ LOGGING = {
     "loggers": {
         "pacer.security": {"level": "INFO"},
         "axes": {"level": "WARNING"},
-        # Scorecard PDFs: WeasyPrint logs every rendering step at INFO; only its warnings are worth a line.
-        "weasyprint": {"level": "WARNING"},
-        "fontTools": {"level": "WARNING"},
     },
 }
 

@@ -102,9 +102,16 @@ def line_chart(
     value_format: str = "{:,.1f}",
     width: int = WIDTH,
     height: int = HEIGHT,
+    x_labels_at_most: int = X_LABELS,
 ) -> Chart:
-    """The chart at `width` units, with its compact and large twins when `width` lies between theirs."""
-    chart = _draw(lines, x_labels, value_format=value_format, width=width, height=height, x_labels_at_most=X_LABELS)
+    """The chart at `width` units, with its compact and large twins when `width` lies between theirs.
+
+    A drawing of one width alone (a PDF's: print has no container queries to choose) is asked for by its width and
+    its number of x labels: `width=COMPACT_WIDTH, x_labels_at_most=COMPACT_X_LABELS` is the compact twin.
+    """
+    chart = _draw(
+        lines, x_labels, value_format=value_format, width=width, height=height, x_labels_at_most=x_labels_at_most
+    )
     if chart.empty or not COMPACT_WIDTH < width < LARGE_WIDTH:
         return chart
     compact = _draw(

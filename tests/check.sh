@@ -28,13 +28,12 @@ fi
 
 uv sync --frozen --quiet
 
-# Scorecard PDFs (WeasyPrint) need Pango and a font; slim images lack them.
-if ! uv run --frozen python -c "import weasyprint" >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi dejavu; then
-    echo "Installing Pango and fonts for the PDF exports…"
+# Scorecard PDFs set their text in DejaVu Sans (okrs/exports/pdf_file.py); slim images lack it.
+if ! fc-list 2>/dev/null | grep -qi dejavu; then
+    echo "Installing the DejaVu fonts for the PDF exports…"
     if [ "$(id -u)" = 0 ]; then apt_get=(apt-get); else apt_get=(sudo apt-get); fi
-    "${apt_get[@]}" update -qq && "${apt_get[@]}" install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
-        fontconfig fonts-dejavu-core >/dev/null || {
-        echo "ERROR: could not install Pango and fonts for WeasyPrint (libpango-1.0-0, fonts-dejavu-core)." >&2
+    "${apt_get[@]}" update -qq && "${apt_get[@]}" install -y -qq fontconfig fonts-dejavu-core >/dev/null || {
+        echo "ERROR: could not install the DejaVu fonts for the scorecard PDF (fonts-dejavu-core)." >&2
         exit 1
     }
 fi

@@ -5,7 +5,7 @@ import itertools
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from kpis.charts import Line, line_chart, nice_ticks, sparkline
+from kpis.charts import COMPACT_WIDTH, COMPACT_X_LABELS, Line, line_chart, nice_ticks, sparkline
 
 values = st.lists(st.one_of(st.none(), st.floats(min_value=-1e6, max_value=1e6)), min_size=1, max_size=40)
 
@@ -87,6 +87,16 @@ def test_a_chart_drawn_as_narrow_as_a_phone_has_no_twins() -> None:
 
     assert chart.compact is None
     assert chart.large is None
+
+
+def test_the_compact_drawing_alone_is_the_compact_twin() -> None:
+    days = [f"{d} Oct" for d in range(1, 31)]
+    lines = [Line("Progress", [(i, 2.0 * i) for i in range(30)], dots=False), Line("Expected", [(0, 0.0), (29, 70.0)])]
+
+    alone = line_chart(lines, days, height=100, width=COMPACT_WIDTH, x_labels_at_most=COMPACT_X_LABELS)
+
+    assert alone == line_chart(lines, days, height=100).compact
+    assert len(alone.x_ticks) <= COMPACT_X_LABELS + 1
 
 
 def test_the_last_label_never_touches_the_one_before_on_the_drawing() -> None:
