@@ -1,5 +1,5 @@
-"""JSON encoded by orjson, for the lists: a 100-row page spent more time in the standard library's encoder than in
-its query (docs/benchmarks.md, "Lists on a quiet machine")."""
+"""JSON encoded by orjson, for the lists: the standard library's encoder took about 0.6 ms for a 100-row KPI page,
+more than the page's query, orjson a tenth of that (docs/benchmarks.md, "Lists on a quiet machine")."""
 
 from __future__ import annotations
 
