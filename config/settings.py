@@ -351,7 +351,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["kpis.api.parsers.BoundedJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "kpis.api.pagination.CursorPage",
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "kpis.api.filtering.FilterBackend",
         "kpis.api.filtering.StrictOrderingFilter",
     ],
     "DEFAULT_THROTTLE_RATES": {

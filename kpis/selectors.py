@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Aggregate, F, JSONField, OuterRef, QuerySet, Subquery
-from django.db.models.functions import JSONObject
+from django.db.models import QuerySet
 
 from kpis import aggregation, formula, periods
 from kpis.models import (
@@ -323,61 +324,75 @@ def dimension_members(*, dimension_ids: Iterable[int]) -> dict[int, list[str]]:
 BENCHMARK_FIELDS = ("label", "low", "high", "source")
 
 
-class _JsonList(Aggregate):
-    """A group's values as one JSON array, in no particular order: the caller sorts it."""
-
-    function = "JSONB_AGG"
-    output_field = JSONField()
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return super().as_sql(compiler, connection, function="JSON_GROUP_ARRAY", **extra)
-
-
-def _json_list(rows: QuerySet[Any], link: str, value: Any) -> Subquery:
-    """Each outer KPI's `value`s among `rows` (linked to it by `link`), as a JSON array; null when none."""
-    grouped = rows.filter(**{link: OuterRef("pk")}).order_by().values(link).annotate(items=_JsonList(value))
-    return Subquery(grouped.values("items"), output_field=JSONField())
-
-
-def kpi_rows(*columns: str) -> QuerySet[Any]:
-    """KPIs as `.values()` rows of `columns` and, in the same query, their relations: `measure_keys` and
-    `related_keys` (lists of keys) and `benchmark_rows` (dicts of BENCHMARK_FIELDS and `pk`), each in no order and
-    null when empty. kpi_links puts them in order."""
-    benchmark = JSONObject(pk=F("pk"), **{name: F(name) for name in BENCHMARK_FIELDS})
-    return Kpi.objects.values(*columns).annotate(
-        measure_keys=_json_list(Kpi.measures.through.objects.all(), "kpi_id", F("measure__key")),
-        related_keys=_json_list(Kpi.related.through.objects.all(), "from_kpi_id", F("to_kpi__key")),
-        benchmark_rows=_json_list(Benchmark.objects.all(), "kpi_id", benchmark),
+@functools.cache
+def _links_sql(vendor: str) -> str:
+    """One statement for some KPIs' relations, a row per link in order: (KPI id, kind, key or label, low, high,
+    source, benchmark id). Written out rather than built by the ORM: compiling three ORM queries and their union
+    cost more than running them (docs/benchmarks.md, "Lists on a quiet machine")."""
+    quote = connection.ops.quote_name
+    # The ids as one parameter (an array, a JSON array on SQLite): the statement is the same for every page, so
+    # psycopg parses it once, and one string costs less to send than a list of numbers, which psycopg turns into
+    # SQL one by one.
+    ids = "= ANY(%s::bigint[])" if vendor == "postgresql" else "IN (SELECT value FROM json_each(%s))"
+    measures, related = Kpi.measures.field, Kpi.related.field
+    measure_table, related_table = quote(measures.m2m_db_table()), quote(related.m2m_db_table())
+    measure_kpi, measure = quote(measures.m2m_column_name()), quote(measures.m2m_reverse_name())
+    from_kpi, to_kpi = quote(related.m2m_column_name()), quote(related.m2m_reverse_name())
+    benchmark_table, benchmark_kpi = quote(Benchmark._meta.db_table), quote(Benchmark.kpi.field.column)
+    label, low, high, source = (quote(name) for name in BENCHMARK_FIELDS)
+    key, pk, no_figures = quote("key"), quote("id"), "NULL, NULL, NULL, NULL"
+    # In code-point order, which is Python's for strings, on every database (and the same as the detail view's):
+    # PostgreSQL's "C" collation; SQLite's default, binary, is that already.
+    text = ' COLLATE "C"' if vendor == "postgresql" else ""
+    # The benchmarks come first: their low and high give the union's columns their type.
+    union = " UNION ALL ".join(
+        [
+            f"SELECT b.{benchmark_kpi}, {_BENCHMARK}, b.{label}{text}, b.{low}, b.{high}, b.{source}, b.{pk} "
+            f"FROM {benchmark_table} b WHERE b.{benchmark_kpi} {ids}",
+            f"SELECT l.{measure_kpi}, {_MEASURE}, m.{key}{text}, {no_figures} FROM {measure_table} l "
+            f"JOIN {quote(Measure._meta.db_table)} m ON m.{pk} = l.{measure} WHERE l.{measure_kpi} {ids}",
+            f"SELECT l.{from_kpi}, {_RELATED}, k.{key}{text}, {no_figures} FROM {related_table} l "
+            f"JOIN {quote(Kpi._meta.db_table)} k ON k.{pk} = l.{to_kpi} WHERE l.{from_kpi} {ids}",
+        ]
     )
+    # Benchmarks of the same label in the order they were made, as the detail view has them.
+    return f"{union} ORDER BY 3, 7"
+
+
+_MEASURE, _RELATED, _BENCHMARK = 0, 1, 2
 
 
 @dataclass(frozen=True)
 class KpiLinks:
-    """A KPI's measures and related KPIs (their keys, sorted) and benchmarks (by label), as the API shows them."""
+    """Some KPIs' measures and related KPIs (their keys, sorted) and benchmarks (by label), as the API shows them,
+    by KPI id; a KPI without any has no entry."""
 
-    measures: list[str]
-    related: list[str]
-    benchmarks: list[dict[str, Any]]
+    measures: dict[int, list[str]]
+    related: dict[int, list[str]]
+    benchmarks: dict[int, list[dict[str, Any]]]
 
 
-def kpi_links(row: dict[str, Any]) -> KpiLinks:
-    """A kpi_rows row's relations in order. Sorted here, not by the database's collation, so that every database
-    and every view gives the same order."""
-    benchmarks = sorted(row["benchmark_rows"] or [], key=lambda found: (found["label"], found["pk"]))
-    return KpiLinks(
-        measures=sorted(row["measure_keys"] or []),
-        related=sorted(row["related_keys"] or []),
-        benchmarks=[
-            {
-                "label": found["label"],
-                # JSON keeps 3.0 as 3: the API gives floats
-                "low": None if found["low"] is None else float(found["low"]),
-                "high": None if found["high"] is None else float(found["high"]),
-                "source": found["source"],
-            }
-            for found in benchmarks
-        ],
-    )
+def kpi_links_of(*, kpi_ids: list[int]) -> KpiLinks:
+    """The relations of a page of KPIs, in one query whatever its length."""
+    links = KpiLinks(measures={}, related={}, benchmarks={})
+    if not kpi_ids:
+        return links
+    if connection.vendor == "postgresql":
+        ids = "{" + ",".join(str(kpi_id) for kpi_id in kpi_ids) + "}"
+    else:
+        ids = json.dumps(kpi_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(_links_sql(connection.vendor), [ids, ids, ids])
+        rows = cursor.fetchall()
+    measures, related, benchmarks = links.measures, links.related, links.benchmarks
+    for kpi_id, kind, text, low, high, source, _ in rows:
+        if kind == _MEASURE:
+            measures.setdefault(kpi_id, []).append(text)
+        elif kind == _RELATED:
+            related.setdefault(kpi_id, []).append(text)
+        else:
+            benchmarks.setdefault(kpi_id, []).append({"label": text, "low": low, "high": high, "source": source})
+    return links
 
 
 @dataclass(frozen=True)

@@ -91,7 +91,7 @@ def _forecasts_on(key_result_ids: list[int], day: date) -> dict[int, Forecast | 
         KeyResult.objects.select_related("objective__period", "kpi", "dimension").filter(pk__in=key_result_ids)
     )
     inputs = Inputs()
-    forecast_inputs_load(inputs, key_results)
+    forecast_inputs_load(inputs, key_results, day=day)
     return {kr.pk: kr.kind_rules.forecast(kr, inputs, day) for kr in key_results}
 
 

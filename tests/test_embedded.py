@@ -142,6 +142,39 @@ def test_the_pages_open_on_the_embedded_default_with_the_demo_data(embedded: dic
         assert html.unescape(fragment) in html.unescape(page["text"]), name
 
 
+_LISTS = """
+import json
+from django.contrib.auth.models import User
+from django.test import Client
+from kpis.api.serializers import KpiSerializer, MeasureSerializer
+from kpis.api.views import _KPIS
+from kpis.models import Measure
+from okrs.api.services import access_token_create
+_, secret = access_token_create(user=User.objects.create_user("lists"), name="lists", scopes=["read"],
+                                expires_in_days=None)
+client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {secret}")
+kpis = client.get("/api/v1/kpis/?page_size=200")
+measures = client.get("/api/v1/measures/?page_size=200")
+print(json.dumps({
+    "status": [kpis.status_code, measures.status_code],
+    "kpis": [kpis.json()["results"], [KpiSerializer(kpi).data for kpi in _KPIS.order_by("category", "name", "pk")]],
+    "measures": [measures.json()["results"], [MeasureSerializer(m).data for m in Measure.objects.order_by("key")]],
+}))
+"""
+
+
+def test_the_api_lists_answer_on_the_embedded_default_as_their_serializers(embedded: dict[str, str]) -> None:
+    # the KPI list reads its relations in a statement of its own, which has a SQLite form
+    found = json.loads(_manage(embedded, "shell", "--no-imports", "-c", _LISTS).splitlines()[-1])
+
+    assert found["status"] == [200, 200]
+    listed, expected = found["kpis"]
+    assert any(item["benchmarks"] for item in listed)
+    assert any(item["measures"] for item in listed)
+    assert listed == expected
+    assert found["measures"][0] == found["measures"][1]
+
+
 def _escalation_csv(env: dict[str, str], *args: str) -> list[dict[str, str]]:
     output = _manage(env, "kpi_series", "contact_escalation_rate", "--format", "csv", *args)
     return list(csv.DictReader(io.StringIO(output)))

@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 
 from kpis.api import examples
 from kpis.api.filters import KpiFilter, KpiTargetFilter, MeasureFilter
+from kpis.api.renderers import FastJSONRenderer
 from kpis.api.schema import bad_request, key_parameter, read_endpoint
 from kpis.api.serializers import (
     KPI_LIST_COLUMNS,
@@ -32,7 +33,7 @@ from kpis.api.serializers import (
     kpi_items,
 )
 from kpis.models import Dimension, Kpi, KpiTarget, Measure
-from kpis.selectors import dimension_members, kpi_rows, kpi_series_values, kpi_target_results_of, series_inputs
+from kpis.selectors import dimension_members, kpi_links_of, kpi_series_values, kpi_target_results_of, series_inputs
 
 # A series longer than this is refused: narrow it with from/to or member instead of paging through it.
 SERIES_MAX_POINTS = 5000
@@ -64,7 +65,10 @@ Rows = list[dict[str, Any]]
 
 class _RowsList(generics.ListAPIView[Any]):
     """A list answered from a page of `.values()` rows, which `items` turns into what serializer_class describes
-    (the schema reads it); no model instance and no serializer per row (see kpis.api.serializers)."""
+    (the schema reads it); no model instance and no serializer per row (see kpis.api.serializers), and orjson to
+    encode the page."""
+
+    renderer_classes = [FastJSONRenderer]
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
@@ -140,15 +144,15 @@ _KPIS = Kpi.objects.prefetch_related(
     description="The KPI library: formula, unit, direction, thresholds and benchmarks of each KPI.",
 )
 class KpiList(_RowsList):
-    # With its measures, related KPIs and benchmarks in the same query.
-    queryset = kpi_rows(*KPI_LIST_COLUMNS)
+    # The page's measures, related KPIs and benchmarks come from one more query (kpi_links_of).
+    queryset = Kpi.objects.values(*KPI_LIST_COLUMNS)
     serializer_class = KpiSerializer
     filterset_class = KpiFilter
     ordering_fields = ["key", "name", "category"]
     ordering = ["category", "name"]
 
     def items(self, rows: Rows) -> Rows:
-        return kpi_items(rows)
+        return kpi_items(rows, kpi_links_of(kpi_ids=[row["id"] for row in rows]))
 
 
 @read_endpoint("Get a KPI", examples.KPI, key=("KPI", "contact_escalation_rate"))

@@ -15,6 +15,7 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from okrs.api import tokens
+from okrs.api.selectors import access_token_by_digest
 from okrs.api.services import access_token_touch
 from okrs.models import AccessToken
 
@@ -35,12 +36,11 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 "Malformed Authorization header: send `Authorization: Bearer <token>`.", "token_malformed"
             )
-        try:
-            token = AccessToken.objects.select_related("user").get(digest=tokens.digest(secret))
-        except AccessToken.DoesNotExist:
+        token = access_token_by_digest(digest=tokens.digest(secret))
+        if token is None:
             raise exceptions.AuthenticationFailed(
                 "This token is not valid: check that it was copied whole.", "token_invalid"
-            ) from None
+            )
         now = timezone.now()
         state = tokens.state_at(token, now)
         if state == AccessToken.State.REVOKED:

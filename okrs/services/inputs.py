@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from kpis import aggregation, formula, periods
 from kpis.models import Dimension, Kpi, Measure, Period, SeriesValue
@@ -36,18 +36,25 @@ class Inputs:
     check_ins: dict[int, list[tuple[date, float]]] = field(default_factory=lambda: defaultdict(list))
     baseline_periods: dict[int, Period] = field(default_factory=dict)
     guardrails: dict[int, list[Guardrail]] = field(default_factory=lambda: defaultdict(list))
+    formulas: dict[int, formula.Formula] = field(default_factory=dict)  # by KPI, parsed once for the batch
+    # By KPI, period, dimension, member and day: key results of one KPI and segment share their forecast.
+    forecasts: dict[tuple[int, int, int | None, str, date], forecast.Forecast | None] = field(default_factory=dict)
 
     def value(self, kpi_id: int, period_id: int, dimension_id: int | None, member: str) -> float | None:
         return self.series.get((kpi_id, period_id, dimension_id, member if dimension_id else ""))
 
     def kpi_forecast(self, key_result: KeyResult, day: date) -> forecast.Forecast | None:
         """The key result's KPI over its segment at its period's end, projected from the days up to `day`."""
-        assert key_result.kpi is not None
+        kpi = key_result.kpi
+        assert kpi is not None
         period = key_result.objective.period
-        daily = self.days.get(
-            (period.pk, key_result.dimension_id, key_result.member if key_result.dimension_id else "")
-        )
-        return _kpi_forecast(key_result.kpi, self.measures.get(key_result.kpi.pk, []), daily or {}, period, day)
+        segment = (key_result.dimension_id, key_result.member if key_result.dimension_id else "")
+        key = (kpi.pk, period.pk, *segment, day)
+        if key not in self.forecasts:
+            daily = self.days.get((period.pk, *segment)) or {}
+            measures = self.measures.get(kpi.pk, [])
+            self.forecasts[key] = _kpi_forecast(kpi, measures, daily, period, day, self.formulas)
+        return self.forecasts[key]
 
     def check_in_trend(self, key_result: KeyResult, day: date) -> forecast.Forecast | None:
         """The line through the key result's check-ins in its period up to `day`, read at the period's end."""
@@ -61,22 +68,35 @@ class Inputs:
 
 
 def _kpi_forecast(
-    kpi: Kpi, measures: Sequence[Measure], daily: DailyParts, period: Period, day: date
+    kpi: Kpi,
+    measures: Sequence[Measure],
+    daily: DailyParts,
+    period: Period,
+    day: date,
+    formulas: dict[int, formula.Formula],
 ) -> forecast.Forecast | None:
     """Each measure's flows (okrs.forecast) day by day from the period's start to its last day with data (by
-    `day`); what does not flow (a minimum, a maximum, a level) stays as the days so far left it."""
+    `day`); what does not flow (a minimum, a maximum, a level) stays as the days so far left it. `formulas` keeps
+    each KPI's parsed formula for the next key result of the batch."""
     known = [each for m in measures for each in daily.get(m.pk, {}) if period.start <= each <= day]
     if not known:
         return None
     by_key = {measure.key: measure for measure in measures}
-    parsed = formula.parse(kpi.formula, by_key)
-    read = [(key, by_key[key], aggregation.rule(by_key[key].aggregation)) for key in parsed.measures]
+    parsed = formulas.get(kpi.pk)
+    if parsed is None:
+        parsed = formulas[kpi.pk] = formula.parse(kpi.formula, by_key)
     last = max(known)
     days: list[dict[str, float]] = [{} for _ in range((last - period.start).days + 1)]
-    held: dict[str, Mapping[str, float | None]] = {}
-    for key, measure, rule in read:
+    # Per measure read: its rule, each part's name with its flow's key in the totals (None: a part that stays), and
+    # the parts that stay as pooled so far (None: no cell in the days read, so no value, as in the series).
+    read: list[tuple[str, aggregation.Rule, list[tuple[str, str | None]], Mapping[str, float | None] | None]] = []
+    for key in parsed.measures:
+        measure = by_key[key]
+        rule = aggregation.rule(measure.aggregation)
         cells = {each: parts for each, parts in daily.get(measure.pk, {}).items() if period.start <= each <= last}
-        held[key] = aggregation.pooled(cells.values()) if cells else {}
+        staying = any(not part.flow for part in rule.parts)
+        held = (aggregation.pooled(cells.values()) if staying else {}) if cells else None
+        read.append((key, rule, [(p.name, f"{key}:{p.name}" if p.flow else None) for p in rule.parts], held))
         for each, parts in cells.items():
             for part in rule.parts:
                 amount = parts[part.name]
@@ -84,18 +104,14 @@ def _kpi_forecast(
                     days[(each - period.start).days][f"{key}:{part.name}"] = amount
 
     def value(totals: Mapping[str, float]) -> float | None:
-        # A measure without a cell in the days read has no value, as in the series.
         return parsed.evaluate(
             {
-                key: rule.value(
-                    {
-                        p.name: totals.get(f"{key}:{p.name}", 0.0) if p.flow else held[key].get(p.name)
-                        for p in rule.parts
-                    }
+                key: None
+                if held is None
+                else rule.value(
+                    {name: held.get(name) if flow is None else totals.get(flow, 0.0) for name, flow in parts}
                 )
-                if held[key]
-                else None
-                for key, _, rule in read
+                for key, rule, parts, held in read
             }
         )
 
@@ -118,9 +134,9 @@ def _baseline_periods(key_results: Sequence[KeyResult]) -> dict[int, Period]:
     }
 
 
-def inputs_load(key_results: Sequence[KeyResult]) -> Inputs:
-    """Everything `key_results` read. Fetches a superset (every member of the KPIs and periods involved), which
-    costs far less than one query per key result."""
+def inputs_load(key_results: Sequence[KeyResult], *, day: date) -> Inputs:
+    """Everything `key_results` read, their forecasts from the data up to `day`. Fetches a superset (every member
+    of the KPIs and periods involved), which costs far less than one query per key result."""
     inputs = Inputs(baseline_periods=_baseline_periods(key_results))
     # The planning form previews a key result before it is saved: an unsaved one has no guardrails or check-ins.
     saved = [kr for kr in key_results if kr.pk is not None]
@@ -135,13 +151,15 @@ def inputs_load(key_results: Sequence[KeyResult]) -> Inputs:
             "kpi_id", "period_id", "dimension_id", "member", "value"
         ):
             inputs.series[(kpi_id, period_id, dimension_id, member)] = value
-    forecast_inputs_load(inputs, key_results)
+    forecast_inputs_load(inputs, key_results, day=day)
     return inputs
 
 
-def forecast_inputs_load(inputs: Inputs, key_results: Sequence[KeyResult]) -> None:
-    """What the key results' forecasts read, into `inputs`: their measures' daily parts over their periods (one
-    query per period, every dimension and member at once) and the manual ones' check-ins."""
+def forecast_inputs_load(inputs: Inputs, key_results: Sequence[KeyResult], *, day: date) -> None:
+    """What the key results' forecasts from the data up to `day` read, into `inputs`: their measures' daily parts
+    over their periods up to `day` (one query per period, every dimension and member at once; a forecast reads no
+    later day, and a period's later days may hold data when `day` lies in the past) and the manual ones'
+    check-ins."""
     saved = [kr for kr in key_results if kr.pk is not None]
     with_kpi = [kr for kr in key_results if kr.kpi is not None]
     inputs.measures = {kr.kpi.pk: [] for kr in with_kpi if kr.kpi is not None}
@@ -155,9 +173,10 @@ def forecast_inputs_load(inputs: Inputs, key_results: Sequence[KeyResult]) -> No
         dimensions.add(kr.dimension)
         measures.update((m.pk, m) for m in inputs.measures[kr.kpi.pk])
     for period_id, (period, dimensions, measures) in reads.items():
-        by_member = measure_daily_parts(
-            measures=measures.values(), start=period.start, end=period.end, dimensions=dimensions
-        )
+        end = min(period.end, day + timedelta(days=1))
+        if end <= period.start:
+            continue
+        by_member = measure_daily_parts(measures=measures.values(), start=period.start, end=end, dimensions=dimensions)
         for (dimension_id, member), daily in by_member.items():
             inputs.days[(period_id, dimension_id, member)] = daily
     manual = [kr.pk for kr in saved if kr.kpi_id is None]

@@ -30,9 +30,9 @@ def key_result_preview(*, key_result: KeyResult, today: date | None = None) -> P
     """Read the key result's baseline, target and current value from the data and evaluate it as the recompute
     would, without saving it. The key result (usually unsaved, built from a form) takes the resolved baseline and
     target; only calendar Period rows may be created, as everywhere periods are needed."""
-    inputs = inputs_load([key_result])
-    evaluation.baseline_and_target_resolve(key_result, inputs)
     day = today or timezone.localdate()
+    inputs = inputs_load([key_result], day=day)
+    evaluation.baseline_and_target_resolve(key_result, inputs)
     reading = evaluation.evaluate(
         key_result,
         value=evaluation.current_value(key_result, inputs),

@@ -64,7 +64,7 @@ def _compute(
     """Compute and store the key results, reading their inputs in a fixed number of queries, and record what moved
     their baseline, target or current value (`values_before`: the values before `cause`, when it wrote some
     itself, as an edit does; else those stored)."""
-    inputs = inputs_load(key_results)
+    inputs = inputs_load(key_results, day=today)
     now = timezone.now()
     before = {key_result.pk: key_result.status for key_result in key_results}
     stored = {key_result.pk: values_of(key_result) for key_result in key_results}

@@ -28,10 +28,12 @@ def test_a_listed_measure_is_its_serialization(kpi_data: Kpi, token_client: APIC
 
 
 def test_a_listed_kpi_is_its_serialization(kpi_data: Kpi, token_client: APIClient) -> None:
-    # Given a KPI with no threshold, no measure, no relation and two benchmarks of the same label
+    # Given a KPI with no threshold, no measure, no relation and two benchmarks of the same label, and one whose
+    # label a language's collation would put first (Python's order, code points, puts it last)
     bare = Kpi.objects.create(key="bare", name="Bare", category="Quality", formula="1", decimals=0)
     Benchmark.objects.bulk_create(
         [Benchmark(kpi=bare, label="Same", low=None, high=3, source=source) for source in ("b", "a")]
+        + [Benchmark(kpi=bare, label="also", low=1.5, high=None, source="c")]
     )
 
     listed = token_client.get("/api/v1/kpis/?page_size=200").json()["results"]

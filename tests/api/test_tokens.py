@@ -12,6 +12,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from okrs.api import tokens
+from okrs.api.selectors import access_token_by_digest
 from okrs.api.services import access_token_create, access_token_revoke
 from okrs.models import AccessToken
 from tests.api.conftest import MakeToken
@@ -87,6 +89,23 @@ def test_a_token_reads_as_its_owner_and_records_when_it_was_used(make_token: Mak
     token = AccessToken.objects.get()
     assert token.last_used_at is not None
     assert timezone.now() - token.last_used_at < dt.timedelta(seconds=30)
+
+
+def test_a_token_is_read_with_its_user_as_the_orm_reads_them(make_token: MakeToken) -> None:
+    # authentication reads the token in a statement of its own (okrs.api.selectors): the same fields, converted
+    secret = make_token(scopes=["read", "write"], days=3)
+    AccessToken.objects.update(last_used_at=timezone.now())
+
+    found = access_token_by_digest(digest=tokens.digest(secret))
+
+    expected = AccessToken.objects.select_related("user").get()
+    assert found is not None
+    fields = [field.attname for field in AccessToken._meta.concrete_fields]
+    assert [getattr(found, name) for name in fields] == [getattr(expected, name) for name in fields]
+    assert found.scopes == ["read", "write"]
+    user_fields = [field.attname for field in User._meta.concrete_fields]
+    assert [getattr(found.user, name) for name in user_fields] == [getattr(expected.user, name) for name in user_fields]
+    assert access_token_by_digest(digest=tokens.digest(secret + "x")) is None
 
 
 def test_it_records_use_at_most_once_a_minute(make_token: MakeToken, django_assert_num_queries: object) -> None:

@@ -171,3 +171,51 @@ def test_key_results_of_several_segments_recomputed_together_forecast_as_each_al
     assert alone["Tier 2"].forecast == pytest.approx(12.0)
     assert alone["Billing"].forecast == pytest.approx(30.0)
     assert sum("kpis_observation" in query["sql"] for query in queries.captured_queries) == 1
+
+
+def test_key_results_of_one_segment_share_a_forecast_only_when_they_read_the_same_kpi(tmp_path: Path) -> None:
+    """The batch computes each KPI's forecast once per segment: two key results on it get the same, another KPI on
+    the same segment its own."""
+    measurements_import(tmp_path, _days(Q1, date(2026, 2, 28), "Tier 2", total=100, escalated=12))
+    escalations, again = _escalations(), _escalations()
+    resolution = KeyResultFactory(
+        objective=escalations.objective,
+        kind=KeyResult.Kind.KPI_FROM_TO,
+        kpi=Kpi.objects.get(key="first_contact_resolution_rate"),
+        dimension=escalations.dimension,
+        member="Tier 2",
+        baseline_value=40.0,
+        target_value=60.0,
+    )
+
+    key_results_recompute_all(today=date(2026, 2, 28))
+
+    found = {kr.pk: kr for kr in KeyResult.objects.filter(pk__in=[escalations.pk, again.pk, resolution.pk])}
+    assert found[escalations.pk].forecast == pytest.approx(12.0)
+    assert found[again.pk].forecast == found[escalations.pk].forecast
+    assert found[resolution.pk].forecast == pytest.approx(0.0)
+
+
+def test_days_imported_after_the_day_forecast_do_not_change_its_forecast(tmp_path: Path) -> None:
+    """The forecast reads the daily parts up to its day only, and the same from them as from the whole period."""
+    measurements_import(tmp_path, _days(Q1, date(2026, 2, 28), "Tier 2", total=100, escalated=12))
+    measurements_import(
+        tmp_path, _days(date(2026, 2, 27), date(2026, 2, 28), "Tier 2", total=80, escalated=1), "late.csv"
+    )
+    before = key_result_recompute(key_result=_escalations(), today=date(2026, 2, 28))
+
+    measurements_import(
+        tmp_path, _days(date(2026, 3, 1), date(2026, 3, 31), "Tier 2", total=300, escalated=90), "march.csv"
+    )
+    after = key_result_recompute(key_result=before, today=date(2026, 2, 28))
+
+    assert before.forecast is not None
+    assert (after.forecast, after.forecast_low, after.forecast_high) == (
+        before.forecast,
+        before.forecast_low,
+        before.forecast_high,
+    )
+    # the day itself counts: the last 28 days to 28 February (two of them at 1 in 80), then 31 days at their pace
+    escalated = 57 * 12 + 2 + 31 * (26 * 12 + 2) / 28
+    contacts = 57 * 100 + 160 + 31 * (26 * 100 + 160) / 28
+    assert before.forecast == pytest.approx(100 * escalated / contacts)
