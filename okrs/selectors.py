@@ -55,35 +55,6 @@ def objective_rows(*, user: User | AnonymousUser, period: Period) -> QuerySet[Ob
     )
 
 
-def key_result_rows(*, objective_ids: list[int]) -> QuerySet[KeyResult, Any]:
-    """The objectives' key results, as plain rows of what the last recompute stored, each objective's in order."""
-    key_results = KeyResult.objects.filter(objective_id__in=objective_ids).order_by("objective_id", "pk")
-    return key_results.values(
-        "pk",
-        "objective_id",
-        "title",
-        "kind",
-        "kpi_id",
-        "dimension__key",
-        "member",
-        "direction",
-        "baseline_value",
-        "target_value",
-        "change_percent",
-        "threshold_mode",
-        "band_min",
-        "band_max",
-        "current_value",
-        "progress",
-        "expected",
-        "status",
-        "weight",
-        "forecast",
-        "forecast_low",
-        "forecast_high",
-    )
-
-
 def key_results_for_report(*, period: Period, team: Team | None = None) -> QuerySet[KeyResult]:
     """Every key result of the period's objectives, for the command line (which acts as an administrator)."""
     key_results = KeyResult.objects.for_period(period).select_related(

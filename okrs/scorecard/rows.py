@@ -1,11 +1,12 @@
-"""The dashboard's and the scorecard page's reads as plain rows: objectives and key results read with `.values()`,
-not as model instances, so a quarter of a thousand key results costs a few queries and a few small objects per
-key result instead of an ORM instance with its KPI and segment each.
+"""The dashboard's, the scorecard page's and the planning page's reads as plain rows: objectives and key results
+read with `.values()`, not as model instances, so a quarter of a thousand key results costs a few queries and a few
+small objects per key result instead of an ORM instance with its KPI and segment each.
 
 The rows carry the names the instances have (`objective.team.name`, `kr.kpi`, `kr.target_value`, …), so the
 summaries, roll-ups, status, alignment tree and KPI lines are the selector's own (okrs.scorecard.selector), the
 kinds word them (okrs.kinds) and the templates read both alike. The exports and the API write every field of a key
-result and read instances through `scorecard_for`; the numbers are the same.
+result and read instances through `scorecard_for`; the numbers are the same. The planning page reads the same
+key-result rows (`key_result_rows`) under objectives of its own.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from operator import attrgetter
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Min, QuerySet
@@ -107,6 +109,11 @@ class KeyResultRow:
     def effective_direction(self) -> str:
         return kinds.effective_direction(self)
 
+    @property
+    def segment(self) -> str:
+        """The series the key result follows, `team=Tier 1`; empty for the KPI overall."""
+        return "" if self.dimension is None else f"{self.dimension.key}={self.member}"
+
 
 RowSummary = ObjectiveSummary[ObjectiveRow, KeyResultRow]
 
@@ -150,7 +157,8 @@ _KEY_RESULT_FIELDS = (
     "guardrail_breached",
 )
 _OBJECTIVE_COUNT = len(_OBJECTIVE_FIELDS)
-_KPI = _OBJECTIVE_COUNT + 4  # where a joined row holds the key result's KPI
+_KEY_RESULT_KPI = _KEY_RESULT_FIELDS.index("kpi_id")
+_KPI = _OBJECTIVE_COUNT + _KEY_RESULT_KPI  # where a joined row holds the key result's KPI
 
 
 def _kpis_and_dimensions(objective_ids: set[int]) -> tuple[dict[int, Kpi], dict[int, Dimension]]:
@@ -176,6 +184,24 @@ def _kpis_and_dimensions(objective_ids: set[int]) -> tuple[dict[int, Kpi], dict[
     return kpis, dimensions
 
 
+def _key_result_row(values: tuple[Any, ...], kpis: dict[int, Kpi], dimensions: dict[int, Dimension]) -> KeyResultRow:
+    """A key result's `_KEY_RESULT_FIELDS`, with its KPI and dimension for their ids."""
+    pk, objective_id, title, kind, kpi_id, dimension_id, *rest = values
+    return KeyResultRow(pk, objective_id, title, kind, kpis.get(kpi_id or 0), dimensions.get(dimension_id or 0), *rest)
+
+
+def key_result_rows(*, objective_ids: list[int]) -> dict[int, list[KeyResultRow]]:
+    """The objectives' key results as plain rows, by objective, each objective's in order: two queries (one when
+    none reads a KPI) however many there are."""
+    found = KeyResult.objects.filter(objective_id__in=objective_ids).order_by("objective_id", "pk")
+    rows = list(found.values_list(*_KEY_RESULT_FIELDS))
+    kpis, dimensions = _kpis_and_dimensions({row[1] for row in rows if row[_KEY_RESULT_KPI] is not None})
+    by_objective: dict[int, list[KeyResultRow]] = {}
+    for row in rows:
+        by_objective.setdefault(row[1], []).append(_key_result_row(row, kpis, dimensions))
+    return by_objective
+
+
 def summaries_of(objectives: QuerySet[Objective]) -> list[RowSummary]:
     """The objectives (in the queryset's order) summarised from plain rows, in at most four queries whatever their
     number: the objectives joined to their key results, the KPIs and dimensions those read, breached guardrails."""
@@ -193,9 +219,7 @@ def summaries_of(objectives: QuerySet[Objective]) -> list[RowSummary]:
             found[pk] = (ObjectiveRow(pk, title, team, owner, state, weight, parent, parent_key_result), [])
         key_result = row[_OBJECTIVE_COUNT:]
         if key_result[0] is not None:  # an objective without key results comes once, with none
-            kr_pk, objective_id, kr_title, kind, kpi_id, dimension_id, *rest = key_result
-            kpi, dimension = kpis.get(kpi_id or 0), dimensions.get(dimension_id or 0)
-            found[pk][1].append(KeyResultRow(kr_pk, objective_id, kr_title, kind, kpi, dimension, *rest))
+            found[pk][1].append(_key_result_row(key_result, kpis, dimensions))
     for _, key_results in found.values():
         key_results.sort(key=attrgetter("pk"))  # as KeyResult orders them within an objective
     breached = breached_guardrails(kr for _, key_results in found.values() for kr in key_results)

@@ -53,6 +53,8 @@ class Badges:
 @register.simple_tag(takes_context=True)
 def status_badge(context: template.Context, status: str | None, label: str = "") -> str:
     """partials/status.html for `status`, drawn once per page and status (see Badges)."""
-    # The render context keeps what one rendering of a page shares; its stubs know only Django's own entries.
-    badges: Badges = cast(Any, context.render_context).setdefault("status_badges", Badges())
+    # The render context's first scope lasts for the page's whole rendering; each included template (an objective
+    # card, a scorecard row) gets a fresh scope on top, which would draw the badges again for every row.
+    page_scope = cast(Any, context.render_context).dicts[0]
+    badges: Badges = page_scope.setdefault("status_badges", Badges())
     return badges(status, label)

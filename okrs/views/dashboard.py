@@ -13,12 +13,15 @@ from django_htmx.middleware import HtmxDetails
 from okrs.calendar import chosen_period, neighbours
 from okrs.forms import DashboardFilterForm
 from okrs.models import Status
+from okrs.scorecard.presentation import team_lines, tree_lines
 from okrs.scorecard.rows import RowSummary, objective_row_for, objective_rows
 from okrs.scorecard.selector import alignment_tree, group_by_team, periods_with_objectives, rollup
 
 # Above this many objectives on the page, key results load when an objective is opened: a page of a thousand key
 # result rows is slow to send and too long to read.
 INLINE_KEY_RESULTS_UP_TO = 40
+# Where a long page's objective loads its key results from.
+_KEY_RESULTS = "dashboard_key_results"
 
 
 def _matches(summary: RowSummary, status: str) -> bool:
@@ -36,6 +39,8 @@ def _context(request: HttpRequest) -> dict[str, Any]:
     everything = objective_rows(user=user, period=period)
     shown = [s for s in everything if (team is None or s.objective.team_id == team.pk) and _matches(s, status)]
     previous_label, next_label = neighbours(period)
+    groups = group_by_team(shown)
+    tree = alignment_tree(everything)
     return {
         "nav": "dashboard",
         "form": form,
@@ -47,9 +52,11 @@ def _context(request: HttpRequest) -> dict[str, Any]:
         "team": team,
         "status": status,
         "status_label": Status(status).label if status else "",
-        "groups": group_by_team(shown),
+        "groups": groups,
+        "team_lines": team_lines(groups, key_results_at=_KEY_RESULTS),
         "rollup": rollup(shown),
-        "tree": alignment_tree(everything),
+        "tree": tree,
+        "tree_lines": tree_lines(tree),
         "has_objectives": bool(everything),
         "is_filtered": team is not None or bool(status),
         "compact": len(shown) > INLINE_KEY_RESULTS_UP_TO,

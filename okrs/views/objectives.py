@@ -11,6 +11,7 @@ from kpis import charts
 from okrs.history import objective_history
 from okrs.models import Objective
 from okrs.scorecard.objective_page import HistoryPoint, objective_page
+from okrs.scorecard.presentation import tree_lines
 
 
 def _history_chart(history: list[HistoryPoint]) -> charts.Chart:
@@ -32,6 +33,7 @@ def objective_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "nav": "dashboard",
         "page": page,
         "summary": page.summary,
+        "children": tree_lines(page.children),
         "objective": objective,
         "can_edit": Objective.objects.editable_by(request.user).filter(pk=objective.pk).exists(),
         "history_chart": _history_chart(page.history) if len(page.history) > 1 else None,

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kpis.formatting import decimals_text, format_value
@@ -22,7 +23,8 @@ from okrs.forms_planning import GUARDRAIL_FIELDS, KeyResultForm, ObjectiveForm, 
 from okrs.history import objective_history
 from okrs.models import KeyResult, Objective, Team
 from okrs.roles import can_plan, okr_object
-from okrs.selectors import key_result_rows, objective_rows
+from okrs.scorecard.rows import KeyResultRow, key_result_rows
+from okrs.selectors import objective_rows
 from okrs.services.objectives import (
     objective_create,
     objective_state_set,
@@ -33,37 +35,8 @@ from okrs.templatetags.okr_parts import Badges, progress_bar
 from okrs.views.links import Links
 
 RECENT_VALUES = 6
-
-
-@dataclass(frozen=True, slots=True)
-class PlannedKeyResult:
-    """A key result's stored figures as the planning page reads them: a plain row, no model instance, that its
-    kind words (okrs.kinds.KeyResultFields)."""
-
-    pk: int
-    title: str
-    kind: str
-    kpi: Kpi | None
-    segment: str
-    direction: str
-    baseline_value: float | None
-    target_value: float | None
-    change_percent: float | None
-    threshold_mode: str
-    band_min: float | None
-    band_max: float | None
-    current_value: float | None
-    progress: float | None
-    expected: float | None
-    status: str
-    weight: float
-    forecast: float | None
-    forecast_low: float | None
-    forecast_high: float | None
-
-    @property
-    def effective_direction(self) -> str:
-        return kinds.effective_direction(self)
+# A draft objective's key results have no status yet.
+_NOT_STARTED = mark_safe('<span class="badge neutral">Not started</span>')
 
 
 class KeyResultLine(TypedDict):
@@ -132,17 +105,9 @@ def planning(request: HttpRequest) -> HttpResponse:
 
 def _objective_lines(request: HttpRequest, period: Period) -> list[tuple[int, ObjectiveLine]]:
     """The period's objectives the user sees, each with its team's id, from plain rows: two queries, and one for
-    the KPIs their key results read, however many there are."""
+    the KPIs and dimensions their key results read, however many there are."""
     objectives = list(objective_rows(user=request.user, period=period))
-    rows = list(key_result_rows(objective_ids=[objective["pk"] for objective in objectives]))
-    used_kpis = Kpi.objects.in_bulk({row["kpi_id"] for row in rows if row["kpi_id"] is not None})
-    by_objective: dict[int, list[PlannedKeyResult]] = {}
-    for row in rows:
-        objective_id, kpi_id, dimension_key = row.pop("objective_id"), row.pop("kpi_id"), row.pop("dimension__key")
-        segment = f"{dimension_key}={row['member']}" if dimension_key else ""
-        del row["member"]
-        planned = PlannedKeyResult(kpi=used_kpis.get(kpi_id) if kpi_id else None, segment=segment, **row)
-        by_objective.setdefault(objective_id, []).append(planned)
+    by_objective = key_result_rows(objective_ids=[objective["pk"] for objective in objectives])
     links = Links(
         "objective_detail",
         "objective_edit",
@@ -178,7 +143,7 @@ def _objective_lines(request: HttpRequest, period: Period) -> list[tuple[int, Ob
     return lines
 
 
-def _key_result_line(key_result: PlannedKeyResult, links: Links, badges: Badges, *, tracked: bool) -> KeyResultLine:
+def _key_result_line(key_result: KeyResultRow, links: Links, badges: Badges, *, tracked: bool) -> KeyResultLine:
     """What a key result asks for in a few words, from what the last recompute stored; its bar and status once its
     objective is tracked."""
     kind = kinds.kind_of(key_result)
@@ -194,7 +159,7 @@ def _key_result_line(key_result: PlannedKeyResult, links: Links, badges: Badges,
         "title": key_result.title,
         "about": " · ".join(about),
         "bar": progress_bar(key_result.progress, key_result.expected, key_result.status) if tracked else "",
-        "badge": badges(key_result.status) if tracked else "",
+        "badge": badges(key_result.status) if tracked else _NOT_STARTED,
         "url": links.to("key_result_detail", key_result.pk),
         "edit_url": links.to("key_result_edit", key_result.pk),
     }

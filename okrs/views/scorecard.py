@@ -13,10 +13,13 @@ from django.views.decorators.http import require_GET
 from okrs.calendar import chosen_period, neighbours
 from okrs.exports.formats import FORMATS
 from okrs.forms import ScorecardFilterForm
-from okrs.scorecard.presentation import STATUS_LEGEND
+from okrs.scorecard.presentation import STATUS_LEGEND, kpi_rows, objective_lines, team_lines
 from okrs.scorecard.rows import objective_row_for, scorecard_rows
 from okrs.scorecard.selector import TREND_PERIODS, Scorecard, periods_with_objectives
 from okrs.views.dashboard import INLINE_KEY_RESULTS_UP_TO
+
+# Where a long scorecard's objective row loads its key results' rows from.
+_KEY_RESULTS = "scorecard_key_results"
 
 
 def _scorecard(request: HttpRequest) -> tuple[ScorecardFilterForm, Scorecard]:
@@ -50,6 +53,8 @@ def scorecard(request: HttpRequest) -> HttpResponse:
         "quarters": periods_with_objectives(user=request.user, period=card.period),
         "query": request.GET.urlencode(),
         "compact": len(card.objectives) > INLINE_KEY_RESULTS_UP_TO,
+        "kpi_rows": kpi_rows(card.kpi_lines, period_label=card.period.label),
+        "team_lines": team_lines(card.team_groups, key_results_at=_KEY_RESULTS),
         "downloads": _downloads(request.GET.urlencode()),
         "status_legend": STATUS_LEGEND,
     }
@@ -62,7 +67,8 @@ def scorecard_key_results(request: HttpRequest, pk: int) -> HttpResponse:
     summary = objective_row_for(user=request.user, pk=pk)
     if summary is None:
         raise Http404("No such objective in your teams.")
-    return render(request, "okrs/partials/scorecard_objective_rows.html", {"summary": summary, "compact": False})
+    lines = objective_lines([summary], key_results_at=_KEY_RESULTS)
+    return render(request, "okrs/partials/scorecard_objective_rows.html", {"lines": lines, "compact": False})
 
 
 urlpatterns: list[URLPattern] = [

@@ -226,3 +226,17 @@ def test_the_number_of_queries_does_not_grow_with_the_objectives(
     assert len(response.context["groups"][0].objectives) == count
     assert response.context["rollup"].key_results == 3 * count
     assert filtered.context["rollup"].objectives == count
+
+
+def test_a_long_dashboard_draws_each_status_badge_once(signed_in: Client, lead: User) -> None:
+    # given 45 objectives in two teams (more than the dashboard shows inline), each with key results of three statuses
+    _objectives(lead, 25)
+    _objectives(lead, 20, team_name="Billing")
+
+    # when
+    response = signed_in.get(reverse("dashboard"))
+
+    # then the cards show their badges, but the badge partial is rendered once per status, not once per card
+    drawn = [template.name for template in response.templates].count("partials/status.html")
+    assert response.content.decode().count('class="card objective-card"') == 45
+    assert 1 <= drawn <= len(Status)
