@@ -487,25 +487,25 @@ def badge_width(word: str) -> float:
 
 def draw_badge(w: Writer, x: float, top: float, status_key: str, word: str, *, align: str = "left") -> None:
     """A pill in the status's colours, its icon (circle, triangle, square; none without a status) and its word."""
-    kind = _BADGE_OF.get(status_key, "none")
-    ink, background = _BADGE_COLOURS[kind]
-    icon = 8.0 if kind != "none" else 0.0
+    tone = _BADGE_OF.get(status_key, "none")
+    ink, background = _BADGE_COLOURS[tone]
+    icon = 8.0 if tone != "none" else 0.0
     width = _width(word, BOLD, BADGE_SIZE) + 11 + icon
     left = x - width if align == "right" else x
     w.rect(left, top, width, BADGE_HEIGHT, background, radius=BADGE_HEIGHT / 2)
     c = w.canvas
     c.setFillColor(ink)
     cx, cy, r = left + 5 + 3, PAGE_HEIGHT - top - BADGE_HEIGHT / 2, 2.6
-    if kind == "good":
+    if tone == "good":
         c.circle(cx, cy, r, stroke=0, fill=1)
-    elif kind == "warn":
+    elif tone == "warn":
         p = c.beginPath()
         p.moveTo(cx, cy + r)
         p.lineTo(cx + r, cy - r)
         p.lineTo(cx - r, cy - r)
         p.close()
         c.drawPath(p, stroke=0, fill=1)
-    elif kind == "bad":
+    elif tone == "bad":
         c.rect(cx - r * 0.9, cy - r * 0.9, r * 1.8, r * 1.8, stroke=0, fill=1)
     w.text(
         left + 5 + icon, _baseline(top + 1, BADGE_SIZE, BADGE_SIZE * 1.4), word, size=BADGE_SIZE, font=BOLD, colour=ink
