@@ -65,9 +65,12 @@ def _manage(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def _migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One data folder migrated, with the KPI library loaded: migrating SQLite takes half a minute, once is enough."""
+    """One data folder migrated, with the KPI library loaded: migrating SQLite takes half a minute, once is enough.
+
+    Session-wide, not module-wide: under xdist's groups this module's tests arrive between other modules' tests,
+    and a module fixture would be torn down and migrated again each time."""
     data_dir = tmp_path_factory.mktemp("embedded") / "data"
     data_dir.mkdir()
     env = _embedded_env(data_dir)
