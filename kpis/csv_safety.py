@@ -15,12 +15,13 @@ import re
 
 _SIGNS = "=+\\-@\uff1d\uff0b\uff0d\uff20"
 _FORMULA_START = re.compile(rf"^\s*[{_SIGNS}\t\r]|[;\t]\s*[{_SIGNS}]")
-_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
 def looks_like_formula(text: str) -> bool:
     """Whether a spreadsheet could take the text for a formula (a plain number is not one)."""
-    return bool(_FORMULA_START.search(text)) and not _PLAIN_NUMBER.match(text)
+    # fullmatch, not match with `$`, which also matches before a final newline: "+0\n" is not a plain number.
+    return bool(_FORMULA_START.search(text)) and not _PLAIN_NUMBER.fullmatch(text)
 
 
 def spreadsheet_safe(value: object) -> str:

@@ -45,11 +45,19 @@ def test_none_is_an_empty_cell() -> None:
 @given(st.text())
 def test_no_neutralised_cell_starts_a_formula(text: str) -> None:
     cell = spreadsheet_safe(text)
-    assert not cell.lstrip().startswith(("=", "+", "@")) or cell.startswith("'")
+    if cell.lstrip().startswith(("=", "+", "-", "@")) and not cell.startswith("'"):
+        # left as it is only as a plain number (-5, +3.2), which a spreadsheet reads as that number
+        assert cell == cell.strip()
+        float(cell)  # raises unless it is one
     # What a semicolon-separated spreadsheet would make of it, cell by cell.
     for part in next(csv.reader(io.StringIO(cell.replace("\n", " ").replace("\r", " ")), delimiter=";"), []):
         if part.lstrip().startswith(("=", "@")):
             assert cell.startswith("'")
+
+
+@pytest.mark.parametrize("text", ["+0\n", "-5\n", "+3.2\r\n"])
+def test_a_number_with_a_line_break_after_it_is_neutralised(text: str) -> None:
+    assert spreadsheet_safe(text) == "'" + text
 
 
 HOSTILE = "=cmd|' /C calc'!A0"
