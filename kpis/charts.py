@@ -41,12 +41,20 @@ class Tick:
     anchor: str = "middle"  # SVG text-anchor: the edge labels lean inwards so they are never clipped
 
 
+# A line as the pen draws it: runs of (x, y) points, the pen lifted between runs (over the gaps in the data).
+Runs = list[list[tuple[float, float]]]
+
+
 @dataclass(frozen=True)
 class DrawnLine:
     label: str
     style: str
-    path: str
+    runs: Runs
     dots: list[tuple[float, float, str]]  # x, y and the value's label, for markers and tooltips
+
+    @property
+    def path(self) -> str:
+        return path_of(self.runs)
 
 
 @dataclass(frozen=True)
@@ -160,7 +168,7 @@ def _draw(
         DrawnLine(
             label=line.label,
             style=line.style,
-            path=_path([(x(p), None if v is None else y(v)) for p, v in line.points]),
+            runs=pen_runs([(x(p), None if v is None else y(v)) for p, v in line.points]),
             dots=[(x(p), y(v), value_format.format(v)) for p, v in line.points if v is not None]
             if _wants_dots(line)
             else [],
@@ -196,24 +204,36 @@ def _x_ticks(labels: Sequence[str], x: Callable[[float], float], *, at_most: int
     return [Tick(x(i), labels[i], anchors.get(i, "middle")) for i in chosen]
 
 
-def _path(points: Sequence[tuple[float, float | None]]) -> str:
-    """An SVG path through the points, lifting the pen over gaps."""
-    parts: list[str] = []
+def pen_runs(points: Sequence[tuple[float, float | None]]) -> Runs:
+    """The points as the pen draws them, lifted over gaps (a point without a value)."""
+    runs: Runs = []
     pen_down = False
     for px, py in points:
         if py is None:
             pen_down = False
             continue
-        parts.append(f"{'L' if pen_down else 'M'}{px},{py}")
+        if not pen_down:
+            runs.append([])
+        runs[-1].append((px, py))
         pen_down = True
-    return " ".join(parts)
+    return runs
+
+
+def path_of(runs: Runs) -> str:
+    """An SVG path drawing the runs."""
+    return " ".join(f"{'L' if i else 'M'}{px},{py}" for run in runs for i, (px, py) in enumerate(run))
 
 
 def sparkline(values: Sequence[float | None], width: int = 96, height: int = 24) -> str:
     """A bare path for a small trend line; empty when fewer than two values exist."""
+    return path_of(sparkline_runs(values, width, height))
+
+
+def sparkline_runs(values: Sequence[float | None], width: int = 96, height: int = 24) -> Runs:
+    """The small trend line as the pen draws it; none when fewer than two values exist."""
     known = [v for v in values if v is not None]
     if len(known) < 2:
-        return ""
+        return []
     low, high = min(known), max(known)
     spread = (high - low) or 1.0
     step = (width - 2) / max(len(values) - 1, 1)
@@ -221,4 +241,4 @@ def sparkline(values: Sequence[float | None], width: int = 96, height: int = 24)
         (round(1 + i * step, 1), None if v is None else round(height - 2 - (height - 4) * (v - low) / spread, 1))
         for i, v in enumerate(values)
     ]
-    return _path(points)
+    return pen_runs(points)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import itertools
-import re
 import shutil
 import subprocess
 from collections import defaultdict
@@ -78,9 +77,6 @@ _SERIES = {
     "actual": (BRAND, 3.0, ()),
     "expected": (HexColor("#9aa3ae"), 2.5, (6, 3, 1, 3)),
 }
-_PATH_POINT = re.compile(r"([ML])(-?[\d.]+),(-?[\d.]+)")
-
-
 # Streams only deflated: ReportLab also wraps them in ASCII85 by default (for 7-bit channels), a quarter bigger.
 rl_config.useA85 = 0
 
@@ -539,19 +535,7 @@ def progress_cell(progress: float | None, expected: float | None, status: str, f
     return Widget(10, draw)
 
 
-def _points(path: str) -> list[list[tuple[float, float]]]:
-    """An SVG path of M and L commands (kpis.charts._path) as its runs of points, the pen lifted between them."""
-    runs: list[list[tuple[float, float]]] = []
-    for command, x, y in _PATH_POINT.findall(path):
-        if command == "M" or not runs:
-            runs.append([])
-        runs[-1].append((float(x), float(y)))
-    return runs
-
-
-def _stroke(
-    w: Writer, runs: list[list[tuple[float, float]]], to_page: Callable[[float, float], tuple[float, float]]
-) -> None:
+def _stroke(w: Writer, runs: charts.Runs, to_page: Callable[[float, float], tuple[float, float]]) -> None:
     c = w.canvas
     p = c.beginPath()
     for run in runs:
@@ -564,9 +548,9 @@ def _stroke(
 SPARK_WIDTH, SPARK_HEIGHT = 66.0, 17.0
 
 
-def sparkline(path: str) -> Sequence[Span] | Widget:
+def sparkline(runs: charts.Runs) -> Sequence[Span] | Widget:
     """The KPI's trend (kpis.charts.sparkline's 96 by 24 drawing) at the page's print size, or a dash without one."""
-    if not path:
+    if not runs:
         return [Span("—", colour=MUTED)]
 
     def draw(w: Writer, x: float, top: float, _: float) -> None:
@@ -577,7 +561,7 @@ def sparkline(path: str) -> Sequence[Span] | Widget:
         c.setLineJoin(1)
         c.setLineCap(1)
         c.setDash()
-        _stroke(w, _points(path), lambda ux, uy: (x + ux * scale, PAGE_HEIGHT - top - uy * scale))
+        _stroke(w, runs, lambda ux, uy: (x + ux * scale, PAGE_HEIGHT - top - uy * scale))
 
     return Widget(SPARK_HEIGHT, draw)
 
@@ -620,7 +604,7 @@ def draw_chart(w: Writer, chart: charts.Chart, x: float, top: float, width: floa
         c.setStrokeColor(colour)
         c.setLineWidth(stroke * scale)
         c.setDash([d * scale for d in dashes] if dashes else [])
-        _stroke(w, _points(line.path), to_page)
+        _stroke(w, line.runs, to_page)
         c.setDash()
         for dx, dy, _ in line.dots:
             c.setFillColor(WHITE)
@@ -758,7 +742,7 @@ def _kpi_row(row: KpiRow, period_label: str) -> Row:
             [Span(row.target)],
             badge(row.status_key, row.status),
             change,
-            sparkline(row.line.sparkline),
+            sparkline(charts.sparkline_runs(row.line.trend)),
         ]
     )
 
