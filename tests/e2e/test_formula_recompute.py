@@ -32,7 +32,8 @@ def transfer_rate(transactional_db: None, worker: Path) -> Kpi:
         key="transfer_rate", name="Transfer rate", formula="100 * transfers / total_contacts", unit=Unit.PERCENT
     )
     deadline = time.monotonic() + TIMEOUT_SECONDS
-    while Kpi.objects.get(pk=kpi.pk).recompute_requested_at is not None and time.monotonic() < deadline:
+    while Kpi.objects.get(pk=kpi.pk).recompute_requested_at is not None:
+        assert time.monotonic() < deadline, f"the worker did not recompute the new KPI in {TIMEOUT_SECONDS} s"
         time.sleep(0.3)
     return kpi
 
