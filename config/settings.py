@@ -135,6 +135,14 @@ TEMPLATES = [
             ],
         },
     },
+    # The long lists of rows only, as *.jinja files beside the Django templates (config/jinja.py says why).
+    {
+        "NAME": "jinja2",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "config.jinja.environment"},
+    },
 ]
 
 _EMBEDDED_DATABASE_URL = f"sqlite:///{DATA_DIR / 'db.sqlite3'}"

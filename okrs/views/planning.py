@@ -14,6 +14,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.jinja import rows
 from kpis.formatting import decimals_text, format_value
 from kpis.models import Kpi, Period
 from kpis.selectors import kpi_series_values
@@ -56,8 +57,8 @@ class ObjectiveLine(TypedDict):
     state: str
     tracked: bool
     owner: str
-    weight: float
-    progress: float | None
+    weight_text: str  # empty at the usual weight of 1
+    bar: str
     progress_text: str
     url: str
     edit_url: str
@@ -96,9 +97,12 @@ def planning(request: HttpRequest) -> HttpResponse:
         "period_input": request.GET.get("period", period.label),
         "previous_label": previous_label,
         "next_label": next_label,
-        "plans": plans,
+        "plans_html": rows(
+            "okrs/rows/plans.jinja",
+            {"plans": plans, "period": period, "create_url": reverse("objective_create")},
+            request,
+        ),
         "can_plan": bool(editable),
-        "states": Objective.State,
     }
     return render(request, "okrs/planning.html", context)
 
@@ -130,8 +134,8 @@ def _objective_lines(request: HttpRequest, period: Period) -> list[tuple[int, Ob
             "state": objective["state"],
             "tracked": tracked,
             "owner": owner or objective["owner__username"],
-            "weight": objective["weight"],
-            "progress": rolled_up,
+            "weight_text": _weight_text(objective["weight"]),
+            "bar": progress_bar(rolled_up, None, None),
             "progress_text": "—" if rolled_up is None else f"{decimals_text(rolled_up, 0)} %",
             "url": links.to("objective_detail", pk),
             "edit_url": links.to("objective_edit", pk),
@@ -141,6 +145,13 @@ def _objective_lines(request: HttpRequest, period: Period) -> list[tuple[int, Ob
         }
         lines.append((objective["team_id"], line))
     return lines
+
+
+def _weight_text(weight: float) -> str:
+    """An objective's weight as `floatformat:"-2"` writes it (`2`, `1.50`); empty at the usual 1."""
+    if weight == 1:
+        return ""
+    return decimals_text(weight, 0 if weight == int(weight) else 2)
 
 
 def _key_result_line(key_result: KeyResultRow, links: Links, badges: Badges, *, tracked: bool) -> KeyResultLine:

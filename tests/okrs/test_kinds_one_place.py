@@ -24,7 +24,8 @@ BRANCHES = [
 
 
 def _sources() -> list[Path]:
-    found = [*(ROOT / "okrs").rglob("*.py"), *(ROOT / "templates").rglob("*.html")]
+    templates = [*(ROOT / "templates").rglob("*.html"), *(ROOT / "templates").rglob("*.jinja")]
+    found = [*(ROOT / "okrs").rglob("*.py"), *templates]
     kinds_dir = ROOT / "okrs" / "kinds"
     return [p for p in found if kinds_dir not in p.parents and "migrations" not in p.parts]
 

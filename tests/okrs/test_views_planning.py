@@ -140,7 +140,8 @@ def test_the_planning_page_takes_the_same_queries_however_many_objectives(
         KeyResultFactory(objective=objective)
 
     # then the session, the user, the period (ensured, then read), the teams the user plans for, the objectives,
-    # their key results, the KPIs and dimensions those read and the teams the user sees
+    # their key results, the KPIs those read (and their dimensions, which these have none of) and the teams the
+    # user sees
     with django_assert_num_queries(9):
         response = client.get(reverse("planning"), {"period": "2026-Q2"})
     assert response.content.decode().count('class="plan-objective"') == count
