@@ -12,8 +12,9 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import mark_safe
 
 from kpis.formatting import change_text, format_value, range_text
+from okrs import kinds
 from okrs.models import Status
-from okrs.scorecard.rows import RowSummary
+from okrs.scorecard.rows import KeyResultRow, RowSummary
 from okrs.scorecard.selector import AlignmentNode, KpiLine, TeamGroup
 from okrs.templatetags.okr_parts import Badges, progress_bar
 from okrs.views.links import Links
@@ -78,18 +79,40 @@ class ObjectiveLine(TypedDict):
     expected: str  # empty without an expected pace
     key_results: str  # `5 key results`, empty without any
     key_results_url: str  # where the key results load from on a long page
+    key_result_lines: list[KeyResultLine]  # empty on a long page, where they load on opening
 
 
-def team_lines(groups: Iterable[TeamGroup], *, key_results_at: str) -> list[tuple[TeamGroup, list[ObjectiveLine]]]:
+class KeyResultLine(TypedDict):
+    """A key result's row under its objective on the scorecard, in words and drawn pieces."""
+
+    url: str
+    title: str
+    guardrail_breached: bool
+    current: str
+    target: str
+    forecast: str  # empty without a forecast
+    forecast_range: str  # its likely range, `11.5 % to 12.4 %`; empty without one
+    bar: str
+    progress: str
+    badge: str
+
+
+def team_lines(
+    groups: Iterable[TeamGroup], *, key_results_at: str, with_key_results: bool = False
+) -> list[tuple[TeamGroup, list[ObjectiveLine]]]:
     """Each team's objectives as lines (see `objective_lines`), their links and badges drawn once for all teams."""
     groups = list(groups)
-    lines = iter(objective_lines([s for g in groups for s in g.objectives], key_results_at=key_results_at))
+    summaries = [s for g in groups for s in g.objectives]
+    lines = iter(objective_lines(summaries, key_results_at=key_results_at, with_key_results=with_key_results))
     return [(group, [next(lines) for _ in group.objectives]) for group in groups]
 
 
-def objective_lines(summaries: Iterable[RowSummary], *, key_results_at: str) -> list[ObjectiveLine]:
-    """The summaries as lines, their key results loading from the URL named `key_results_at` on a long page."""
-    links, badges = Links("objective_detail", key_results_at), Badges()
+def objective_lines(
+    summaries: Iterable[RowSummary], *, key_results_at: str, with_key_results: bool = False
+) -> list[ObjectiveLine]:
+    """The summaries as lines, their key results loading from the URL named `key_results_at` on a long page; with
+    their key results' lines too when `with_key_results`."""
+    links, badges = Links("objective_detail", key_results_at, "key_result_detail"), Badges()
     lines: list[ObjectiveLine] = []
     for summary in summaries:
         objective, count = summary.objective, len(summary.key_results)
@@ -108,9 +131,28 @@ def objective_lines(summaries: Iterable[RowSummary], *, key_results_at: str) -> 
                 "expected": "" if summary.expected is None else percent(summary.expected),
                 "key_results": f"{count} key result{'' if count == 1 else 's'}" if count else "",
                 "key_results_url": links.to(key_results_at, objective.pk),
+                "key_result_lines": (
+                    [_key_result_line(kr, links, badges) for kr in summary.key_results] if with_key_results else []
+                ),
             }
         )
     return lines
+
+
+def _key_result_line(kr: KeyResultRow, links: Links, badges: Badges) -> KeyResultLine:
+    kind, fmt = kinds.kind_of(kr), kinds.formatter_of(kr)
+    return {
+        "url": links.to("key_result_detail", kr.pk),
+        "title": kr.title,
+        "guardrail_breached": kr.guardrail_breached,
+        "current": kind.value_text(kr.current_value, fmt),
+        "target": kind.target_text(kr, fmt),
+        "forecast": "" if kr.forecast is None else kind.value_text(kr.forecast, fmt),
+        "forecast_range": "" if kr.forecast is None else kind.forecast_range_text(kr, fmt),
+        "bar": progress_bar(kr.progress, kr.expected, kr.status),
+        "progress": percent(kr.progress),
+        "badge": badges(kr.status),
+    }
 
 
 class TreeLine(TypedDict):

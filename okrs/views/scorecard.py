@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_GET
 
+from config.jinja import rows
 from okrs.calendar import chosen_period, neighbours
 from okrs.exports.formats import FORMATS
 from okrs.forms import ScorecardFilterForm
@@ -39,6 +40,9 @@ def _downloads(query: str) -> list[tuple[str, str, str]]:
 def scorecard(request: HttpRequest) -> HttpResponse:
     form, card = _scorecard(request)
     previous_label, next_label = neighbours(card.period)
+    compact = len(card.objectives) > INLINE_KEY_RESULTS_UP_TO
+    kpis = kpi_rows(card.kpi_lines, period_label=card.period.label)
+    teams = team_lines(card.team_groups, key_results_at=_KEY_RESULTS, with_key_results=not compact)
     context: dict[str, Any] = {
         "nav": "scorecard",
         "form": form,
@@ -52,9 +56,11 @@ def scorecard(request: HttpRequest) -> HttpResponse:
         "next_label": next_label,
         "quarters": periods_with_objectives(user=request.user, period=card.period),
         "query": request.GET.urlencode(),
-        "compact": len(card.objectives) > INLINE_KEY_RESULTS_UP_TO,
-        "kpi_rows": kpi_rows(card.kpi_lines, period_label=card.period.label),
-        "team_lines": team_lines(card.team_groups, key_results_at=_KEY_RESULTS),
+        "kpi_rows_html": rows(
+            "okrs/rows/scorecard_kpis.jinja",
+            {"rows": kpis, "period_label": card.period.label, "previous_label": previous_label},
+        ),
+        "team_rows_html": rows("okrs/rows/scorecard_teams.jinja", {"team_lines": teams, "compact": compact}),
         "downloads": _downloads(request.GET.urlencode()),
         "status_legend": STATUS_LEGEND,
     }
@@ -67,8 +73,8 @@ def scorecard_key_results(request: HttpRequest, pk: int) -> HttpResponse:
     summary = objective_row_for(user=request.user, pk=pk)
     if summary is None:
         raise Http404("No such objective in your teams.")
-    lines = objective_lines([summary], key_results_at=_KEY_RESULTS)
-    return render(request, "okrs/partials/scorecard_objective_rows.html", {"lines": lines, "compact": False})
+    lines = objective_lines([summary], key_results_at=_KEY_RESULTS, with_key_results=True)
+    return HttpResponse(rows("okrs/rows/scorecard_objectives.jinja", {"lines": lines, "compact": False}))
 
 
 urlpatterns: list[URLPattern] = [
