@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.views.decorators.http import require_GET, require_POST
 
+from config.jinja import rows
 from kpis import charts, periods
 from kpis.formatting import decimals_text
 from kpis.models import Dimension, Period, SeriesValue
@@ -247,6 +248,7 @@ def _detail_context(
     can_edit = _can_edit(request, key_result)
     check_ins = _check_in_context(key_result, check_in_form or _check_in_form(key_result), can_edit)
     snapshots = list(progress_history(key_result=key_result))
+    snapshot_lines = _snapshot_lines(snapshots)
     return {
         "nav": "planning",
         **check_ins,
@@ -255,7 +257,8 @@ def _detail_context(
         "chart": _series_chart(key_result, check_ins["check_ins"]),
         "segments": _segment_breakdown(key_result),
         "guardrails": list(key_result.guardrails.select_related("kpi", "dimension")),
-        "snapshots": _snapshot_lines(snapshots),
+        "snapshots": snapshot_lines,
+        "snapshot_rows_html": rows("okrs/rows/snapshots.jinja", {"snapshots": snapshot_lines}),
         "progress_chart": _progress_chart(snapshots) if len(snapshots) > 1 else None,
         "history": key_result_history(key_result=key_result),
         "lineage": key_result_lineage(key_result=key_result, user=request.user),
