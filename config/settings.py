@@ -144,9 +144,6 @@ TEMPLATES = [
         "OPTIONS": {"environment": "config.jinja.environment"},
     },
 ]
-# Form widgets drawn by Jinja2 from Django's own widget templates (django/forms/jinja2): the same HTML, and a
-# field in about half the time (the six fields of the check-in and initiative forms: 4.8 -> 2.6 ms).
-FORM_RENDERER = "django.forms.renderers.Jinja2"
 
 _EMBEDDED_DATABASE_URL = f"sqlite:///{DATA_DIR / 'db.sqlite3'}"
 DATABASE_URL = env_str("DATABASE_URL", _EMBEDDED_DATABASE_URL)

@@ -112,6 +112,20 @@ def _refuse_unknown(request: Request, known: set[str]) -> None:
         raise ValidationError({name: ["Unknown parameter."] for name in unknown})
 
 
+# What a blank parameter is told: the page's form reads a blank team as "all my teams" and a blank day as "today";
+# the API's parameters are an id and a date, or left out.
+_BLANK = {
+    "team": "Enter one of your teams' ids, or leave the parameter out.",
+    "as_of": "Enter a date (2026-03-31), or leave the parameter out.",
+}
+
+
+def _refuse_blank(request: Request, names: set[str]) -> None:
+    blank = sorted(name for name in names if request.query_params.get(name) == "")
+    if blank:
+        raise ValidationError({name: [_BLANK[name]] for name in blank})
+
+
 @extend_schema(
     summary="Get the scorecard",
     description="A period's KPIs against their targets (or thresholds), with the previous period and a trend, then "
@@ -126,6 +140,7 @@ def _refuse_unknown(request: Request, known: set[str]) -> None:
 class ScorecardView(APIView):
     def get(self, request: Request) -> Response:
         _refuse_unknown(request, {"period", "team"})
+        _refuse_blank(request, {"team"})
         form = PeriodTeamForm(request.query_params, user=request.user)
         if not form.is_valid():
             raise form_errors(form)
@@ -170,9 +185,7 @@ class ScorecardExportView(APIView):
         export_format = FORMATS.get(key)
         if export_format is None:
             raise ValidationError({"format": [unknown_format(key)]})
-        if request.query_params.get("as_of") == "":
-            # The page's form reads a blank day as "today"; the API's parameter is a date, or left out.
-            raise ValidationError({"as_of": ["Enter a date (2026-03-31), or leave the parameter out."]})
+        _refuse_blank(request, {"team", "as_of"})
         form = ScorecardFilterForm(request.query_params, user=request.user)
         if not form.is_valid():
             raise form_errors(form)

@@ -29,7 +29,8 @@ def test_the_scorecard_has_the_kpis_against_targets_and_your_teams_objectives(
 
 
 @pytest.mark.parametrize(
-    ("query", "field"), [({"period": "2026-Q9"}, "period"), ({"team": "99999"}, "team"), ({"teem": "1"}, "teem")]
+    ("query", "field"),
+    [({"period": "2026-Q9"}, "period"), ({"team": "99999"}, "team"), ({"team": ""}, "team"), ({"teem": "1"}, "teem")],
 )
 def test_a_bad_filter_is_400_on_its_field(
     kpi_data: Kpi, token_client: APIClient, query: dict[str, str], field: str

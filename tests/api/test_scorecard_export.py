@@ -70,6 +70,7 @@ def test_the_pdf_is_the_downloads_file_for_the_same_team_and_day(
         ({"format": ""}, "format"),
         ({"format": "csv", "period": "2026-Q9"}, "period"),
         ({"format": "csv", "team": "99999"}, "team"),
+        ({"format": "csv", "team": ""}, "team"),
         ({"format": "csv", "as_of": "2999-01-01"}, "as_of"),
         ({"format": "csv", "as_of": ""}, "as_of"),
         ({"format": "csv", "as_of": "31/03/2026"}, "as_of"),
