@@ -17,17 +17,26 @@ def _fiscal_start() -> int:
 
 
 def periods_for(*, spans: Iterable[periods.Span]) -> dict[periods.Span, Period]:
-    """The Period row of each span, created where missing."""
+    """The Period row of each span, created where missing: one read when they all exist (every page asks for its
+    period), an insert and a second read only for the missing ones."""
     wanted = set(spans)
-    if not wanted:
+    found = _periods_of(wanted)
+    missing = wanted - found.keys()
+    if missing:
+        Period.objects.bulk_create(
+            [Period(grain=s.grain, start=s.start, end=s.end, label=s.label) for s in missing], ignore_conflicts=True
+        )
+        found |= _periods_of(missing)
+    return found
+
+
+def _periods_of(spans: set[periods.Span]) -> dict[periods.Span, Period]:
+    """The spans' Period rows that exist."""
+    if not spans:
         return {}
-    Period.objects.bulk_create(
-        [Period(grain=s.grain, start=s.start, end=s.end, label=s.label) for s in wanted], ignore_conflicts=True
-    )
-    starts = {s.start for s in wanted}
-    rows = Period.objects.filter(start__in=starts, grain__in={s.grain for s in wanted})
+    rows = Period.objects.filter(start__in={s.start for s in spans}, grain__in={s.grain for s in spans})
     by_key = {(row.grain, row.start): row for row in rows}
-    return {span: by_key[(span.grain, span.start)] for span in wanted}
+    return {span: by_key[(span.grain, span.start)] for span in spans if (span.grain, span.start) in by_key}
 
 
 def period_for(*, span: periods.Span) -> Period:

@@ -225,7 +225,7 @@ def test_the_number_of_queries_does_not_grow_with_the_objectives(
 
     # One of them reads the KPIs' last days with data, for a running period's mark ("2026-Q1 so far: 40 days"); the
     # key results' KPIs and their dimensions are one query each.
-    with django_assert_num_queries(12):  # type: ignore[operator]
+    with django_assert_num_queries(11):  # type: ignore[operator]
         page = signed_in.get(reverse("scorecard"), {"period": "2026-Q1"})
     # The CSV adds the guardrails and the latest check-ins, one query each.
     with django_assert_max_num_queries(12):  # type: ignore[operator]
