@@ -144,6 +144,7 @@ TEMPLATES = [
         "OPTIONS": {"environment": "config.jinja.environment"},
     },
 ]
+FORM_RENDERER = "config.jinja.FormRenderer"
 
 _EMBEDDED_DATABASE_URL = f"sqlite:///{DATA_DIR / 'db.sqlite3'}"
 DATABASE_URL = env_str("DATABASE_URL", _EMBEDDED_DATABASE_URL)
