@@ -567,7 +567,7 @@ def sparkline(runs: charts.Runs) -> Sequence[Span] | Widget:
 
 
 def draw_chart(w: Writer, chart: charts.Chart, x: float, top: float, width: float, height: float) -> None:
-    """A kpis.charts.Chart as templates/partials/charts/line_plot.html draws it, scaled to fit the box and centred."""
+    """A kpis.charts.Chart as templates/partials/charts/line.jinja draws it, scaled to fit the box and centred."""
     scale = min(width / chart.width, height / chart.height)
     left = x + (width - chart.width * scale) / 2
     upper = top + (height - chart.height * scale) / 2
