@@ -1,6 +1,6 @@
-"""Jinja2, the second template engine: for the long lists of rows that a page repeats hundreds of times (the
-planning page's objectives and key results, the scorecard's tables, the dashboard's cards, a key result's year of
-snapshots). Pages, forms and everything else stay Django templates.
+"""Jinja2, the second template engine: for what a page repeats hundreds of times (the planning page's objectives and
+key results, the scorecard's tables, a key result's year of snapshots, the line charts, the History sections) and
+for form widgets (FormRenderer below). Pages and everything else stay Django templates.
 
 A Django template spends a few microseconds on every variable it prints; a thousand key-result rows of eight values
 each made the planning page's template 40 ms. Jinja2 compiles a template to Python and prints the same rows in a
@@ -41,8 +41,8 @@ def environment(**options: Any) -> Environment:
     return _RowsEnvironment(**options)
 
 
-def rows(template_name: str, context: dict[str, Any], request: HttpRequest | None = None) -> SafeString:
-    """A Jinja2 template of rows, rendered to HTML a Django template prints as it is. With the request, the
+def jinja_html(template_name: str, context: dict[str, Any], request: HttpRequest | None = None) -> SafeString:
+    """A Jinja2 template rendered to HTML that a Django template prints as it is. With the request, the
     template may print `csrf_input` in its forms."""
     if request is not None:
         # Once for all the rows' forms: the engine's own is lazy and would mask a new token for every form printed.

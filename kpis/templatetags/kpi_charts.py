@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import template
 from django.utils.safestring import SafeString
 
-from config.jinja import rows
+from config.jinja import jinja_html
 from kpis.charts import Chart
 
 register = template.Library()
@@ -14,4 +14,4 @@ register = template.Library()
 
 @register.simple_tag
 def line_chart(chart: Chart, title: str = "") -> SafeString:
-    return rows("partials/charts/line.jinja", {"chart": chart, "title": title})
+    return jinja_html("partials/charts/line.jinja", {"chart": chart, "title": title})

@@ -10,7 +10,7 @@ from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from config.jinja import rows
+from config.jinja import jinja_html
 from kpis.history import HistoryRow
 
 register = template.Library()
@@ -34,4 +34,4 @@ def history_section(history: Sequence[HistoryRow], section_id: str = "history") 
             }
         )
     context = {"shown": shown, "count": len(history), "id": section_id, "stylesheet": static("css/history.css")}
-    return rows("partials/history.jinja", context)
+    return jinja_html("partials/history.jinja", context)

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.views.decorators.http import require_GET, require_POST
 
-from config.jinja import rows
+from config.jinja import jinja_html
 from kpis import charts, periods
 from kpis.formatting import decimals_text
 from kpis.models import Dimension, Period, SeriesValue
@@ -258,7 +258,7 @@ def _detail_context(
         "segments": _segment_breakdown(key_result),
         "guardrails": list(key_result.guardrails.select_related("kpi", "dimension")),
         "snapshots": snapshot_lines,
-        "snapshot_rows_html": rows("okrs/rows/snapshots.jinja", {"snapshots": snapshot_lines}),
+        "snapshot_rows_html": jinja_html("okrs/rows/snapshots.jinja", {"snapshots": snapshot_lines}),
         "progress_chart": _progress_chart(snapshots) if len(snapshots) > 1 else None,
         "history": key_result_history(key_result=key_result),
         "lineage": key_result_lineage(key_result=key_result, user=request.user),

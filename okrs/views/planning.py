@@ -14,7 +14,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from config.jinja import rows
+from config.jinja import jinja_html
 from kpis.formatting import decimals_text, format_value
 from kpis.models import Kpi, Period
 from kpis.selectors import kpi_series_values
@@ -97,7 +97,7 @@ def planning(request: HttpRequest) -> HttpResponse:
         "period_input": request.GET.get("period", period.label),
         "previous_label": previous_label,
         "next_label": next_label,
-        "plans_html": rows(
+        "plans_html": jinja_html(
             "okrs/rows/plans.jinja",
             {"plans": plans, "period": period, "create_url": reverse("objective_create")},
             request,

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_GET
 
-from config.jinja import rows
+from config.jinja import jinja_html
 from okrs.calendar import chosen_period, neighbours
 from okrs.exports.formats import FORMATS
 from okrs.forms import ScorecardFilterForm
@@ -56,11 +56,11 @@ def scorecard(request: HttpRequest) -> HttpResponse:
         "next_label": next_label,
         "quarters": periods_with_objectives(user=request.user, period=card.period),
         "query": request.GET.urlencode(),
-        "kpi_rows_html": rows(
+        "kpi_rows_html": jinja_html(
             "okrs/rows/scorecard_kpis.jinja",
             {"rows": kpis, "period_label": card.period.label, "previous_label": previous_label},
         ),
-        "team_rows_html": rows("okrs/rows/scorecard_teams.jinja", {"team_lines": teams, "compact": compact}),
+        "team_rows_html": jinja_html("okrs/rows/scorecard_teams.jinja", {"team_lines": teams, "compact": compact}),
         "downloads": _downloads(request.GET.urlencode()),
         "status_legend": STATUS_LEGEND,
     }
@@ -74,7 +74,7 @@ def scorecard_key_results(request: HttpRequest, pk: int) -> HttpResponse:
     if summary is None:
         raise Http404("No such objective in your teams.")
     lines = objective_lines([summary], key_results_at=_KEY_RESULTS, with_key_results=True)
-    return HttpResponse(rows("okrs/rows/scorecard_objectives.jinja", {"lines": lines, "compact": False}))
+    return HttpResponse(jinja_html("okrs/rows/scorecard_objectives.jinja", {"lines": lines, "compact": False}))
 
 
 urlpatterns: list[URLPattern] = [
